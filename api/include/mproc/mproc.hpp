@@ -1,0 +1,12 @@
+// mproc/mproc.hpp — the whole C++ facade: header-only C++17 over the C ABI (mproc/mproc.h).
+#ifndef MPROC_MPROC_HPP
+#define MPROC_MPROC_HPP
+
+#include "mproc/codec.hpp"
+#include "mproc/error.hpp"
+#include "mproc/function.hpp"
+#include "mproc/init.hpp"
+#include "mproc/mproc.h"
+#include "mproc/process.hpp"
+
+#endif  // MPROC_MPROC_HPP

@@ -1,0 +1,27 @@
+// backends/posix/system.cc — facts about this process: CPUs it may use, its pid, its parent.
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+
+int mproc__cpu_count() {
+  // The affinity mask, not the machine: a process limited by taskset or a cgroup cpuset must not
+  // start more workers than it may run.
+  for (int ncpu = 1024; ncpu <= 1 << 20; ncpu *= 2) {
+    cpu_set_t* set = CPU_ALLOC(static_cast<size_t>(ncpu));
+    size_t size = CPU_ALLOC_SIZE(static_cast<size_t>(ncpu));
+    if (::sched_getaffinity(0, size, set) == 0) {
+      int n = CPU_COUNT_S(size, set);
+      CPU_FREE(set);
+      return n > 0 ? n : 1;
+    }
+    CPU_FREE(set);
+    if (errno != EINVAL) break;
+  }
+  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+int64_t mproc__current_pid() { return ::getpid(); }
+int64_t mproc__os_parent_pid() { return ::getppid(); }

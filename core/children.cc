@@ -1,0 +1,123 @@
+// core/children.cc — tracking started children until they are seen to end.
+#include "core/children.h"
+
+#include <algorithm>
+
+mproc__tracked_child::mproc__tracked_child(mproc__child* backend, std::string name, bool daemon)
+    : backend_(backend),
+      pid_(mproc__child_pid(backend)),
+      sentinel_(mproc__child_sentinel(backend)),
+      name_(std::move(name)),
+      daemon_(daemon) {}
+
+mproc__tracked_child::~mproc__tracked_child() { mproc__child_release(backend_); }
+
+mproc_status mproc__tracked_child::wait(int64_t timeout_ms) {
+  absl::MutexLock lock(&mu_);
+  if (ended_) return MPROC_OK;
+  int code = 0;
+  mproc_status st = mproc__child_wait(backend_, timeout_ms, &code);
+  if (st != MPROC_OK) return st;
+  ended_ = true;
+  exitcode_ = code;
+  mproc__child_report(backend_, &reached_init_, &failure_);
+  return MPROC_OK;
+}
+
+bool mproc__tracked_child::ended_now() {
+  if (!mu_.TryLock()) return false;
+  bool done = ended_;
+  if (!done) {
+    int code = 0;
+    if (mproc__child_wait(backend_, 0, &code) == MPROC_OK) {
+      ended_ = done = true;
+      exitcode_ = code;
+      mproc__child_report(backend_, &reached_init_, &failure_);
+    }
+  }
+  mu_.Unlock();
+  return done;
+}
+
+mproc_status mproc__tracked_child::signal(bool kill_now) {
+  // Not under mu_: terminate must reach a child another thread is blocked joining. The backend
+  // signals through a handle that cannot name a recycled pid (pidfd / process HANDLE).
+  {
+    absl::MutexLock lock(&mu_);
+    if (ended_) return MPROC_OK;
+  }
+  return mproc__child_signal(backend_, kill_now);
+}
+
+bool mproc__tracked_child::ended() const {
+  absl::MutexLock lock(&mu_);
+  return ended_;
+}
+int mproc__tracked_child::exitcode() const {
+  absl::MutexLock lock(&mu_);
+  return exitcode_;
+}
+bool mproc__tracked_child::reached_init() const {
+  absl::MutexLock lock(&mu_);
+  return reached_init_;
+}
+std::string mproc__tracked_child::failure() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
+}
+
+namespace {
+
+struct Table {
+  absl::Mutex mu;
+  std::vector<std::shared_ptr<mproc__tracked_child>> live ABSL_GUARDED_BY(mu);
+};
+
+// Leaked on purpose: the exit-time join runs from atexit, after static destructors may have run.
+Table* g_table = new Table;
+
+}  // namespace
+
+void mproc__children_add(std::shared_ptr<mproc__tracked_child> child) {
+  absl::MutexLock lock(&g_table->mu);
+  auto& live = g_table->live;
+  // Children already seen to end (joined through their handle) leave the table here, so a
+  // program that starts and joins processes in a loop holds no handles of finished ones.
+  live.erase(std::remove_if(live.begin(), live.end(), [](const auto& c) { return c->ended(); }),
+             live.end());
+  live.push_back(std::move(child));
+}
+
+std::vector<std::shared_ptr<mproc__tracked_child>> mproc__children_live() {
+  std::vector<std::shared_ptr<mproc__tracked_child>> snapshot;
+  {
+    absl::MutexLock lock(&g_table->mu);
+    snapshot = g_table->live;
+  }
+  std::vector<std::shared_ptr<mproc__tracked_child>> alive;
+  for (auto& c : snapshot) {
+    if (!c->ended_now()) alive.push_back(c);
+  }
+  absl::MutexLock lock(&g_table->mu);
+  auto& live = g_table->live;
+  live.erase(std::remove_if(live.begin(), live.end(), [](const auto& c) { return c->ended(); }),
+             live.end());
+  return alive;
+}
+
+void mproc__children_finish() {
+  std::vector<std::shared_ptr<mproc__tracked_child>> all;
+  {
+    absl::MutexLock lock(&g_table->mu);
+    all.swap(g_table->live);
+  }
+  for (auto& c : all) {
+    if (c->daemon()) c->signal(/*kill_now=*/false);
+  }
+  for (auto& c : all) c->wait(MPROC_INFINITE);
+}
+
+void mproc__children_forget() {
+  // Another thread of the parent may have held the table's lock at the fork: never lock it.
+  g_table = new Table;
+}

@@ -1,0 +1,26 @@
+// core/registry.h — the table of functions that can run in another process, and a running call.
+#ifndef MPROC_CORE_REGISTRY_H
+#define MPROC_CORE_REGISTRY_H
+
+#include <string>
+
+#include "mproc/registry.h"
+
+struct mproc__registered {
+  mproc_fn fn = nullptr;
+  void* userdata = nullptr;
+};
+
+// Looks up name; false when nothing is registered under it.
+bool mproc__registry_find(const std::string& name, mproc__registered* out);
+
+// What a function reported while it ran (mproc_call_fail / mproc_call_set_result).
+struct mproc_call {
+  bool failed = false;
+  std::string fail_type;
+  std::string fail_message;
+  bool has_result = false;
+  std::string result;
+};
+
+#endif  // MPROC_CORE_REGISTRY_H

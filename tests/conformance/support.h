@@ -1,0 +1,84 @@
+// Helpers shared by the conformance tests: start-method parameters, bounded waits, temp dirs.
+#ifndef MPROC_TESTS_CONFORMANCE_SUPPORT_H
+#define MPROC_TESTS_CONFORMANCE_SUPPORT_H
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mproc/mproc.hpp"
+
+namespace mproc_test {
+
+// Every start method the backend has; a test suite parameterised on them runs once per method.
+inline std::vector<mproc::start_method> all_methods() {
+  std::vector<mproc::start_method> out;
+  for (auto m : {mproc::start_method::fork, mproc::start_method::spawn,
+                 mproc::start_method::forkserver}) {
+    out.push_back(m);
+  }
+  return out;
+}
+
+struct MethodName {
+  std::string operator()(const testing::TestParamInfo<mproc::start_method>& info) const {
+    return mproc::to_string(info.param);
+  }
+};
+
+// Base for tests that run under each start method; skips methods the backend lacks, with a reason.
+class MethodTest : public testing::TestWithParam<mproc::start_method> {
+ protected:
+  void SetUp() override {
+    if (!mproc::supported(GetParam())) {
+      GTEST_SKIP() << "the " << mproc_backend_name() << " backend has no '"
+                   << mproc::to_string(GetParam()) << "' start method";
+    }
+  }
+  mproc::Context ctx() const { return mproc::Context(GetParam()); }
+};
+
+#define MPROC_INSTANTIATE_FOR_METHODS(Suite)                                            \
+  INSTANTIATE_TEST_SUITE_P(Methods, Suite, testing::ValuesIn(mproc_test::all_methods()), \
+                           mproc_test::MethodName())
+
+// Polls pred until true or the timeout passes; a test asserts on the result, never hangs.
+inline bool eventually(const std::function<bool()>& pred,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// A fresh directory under the system temp dir, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+bool file_exists(const std::string& path);
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+// Runs a shell command, captures stdout+stderr; returns the exit status (-1 if it could not run).
+int run_command(const std::string& command, std::string* output);
+
+// Generous bound for joins in tests: a hang is a failure, not a stuck CI run.
+constexpr auto kJoinTimeout = std::chrono::seconds(60);
+
+}  // namespace mproc_test
+
+#endif  // MPROC_TESTS_CONFORMANCE_SUPPORT_H
