@@ -104,6 +104,60 @@ bool mproc__parent_alive();
 // children table and per-process state.
 void mproc__core_after_fork_child();
 
+// ---- Shared memory -------------------------------------------------------------------------------
+// An anonymous mapping shared between processes, reachable only through its handle (POSIX memfd,
+// Win32 unnamed file mapping): nothing to leak in a namespace when processes die. The handle is
+// what a child receives (mproc_process_add_handle); the child maps the same memory with
+// mproc__shm_open. libuv has no shared memory (caps.shared_memory false): its objects are served by
+// a manager instead.
+
+struct mproc__shm;
+
+// Creates and maps size bytes, zero-filled. `what` names the object in error messages.
+mproc_status mproc__shm_create(size_t size, const char* what, mproc__shm** out);
+
+// Maps the memory behind a handle this process received. The handle is duplicated: the caller
+// keeps ownership of its own.
+mproc_status mproc__shm_open(intptr_t handle, const char* what, mproc__shm** out);
+
+void* mproc__shm_addr(const mproc__shm* shm);
+size_t mproc__shm_size(const mproc__shm* shm);
+intptr_t mproc__shm_handle(const mproc__shm* shm);  // owned by shm
+void mproc__shm_close(mproc__shm* shm);             // unmaps; NULL harmless
+
+// ---- Waiting on a word in shared memory -----------------------------------------------------------
+// The building block of every blocking shared object (futex on Linux; WaitOnAddress is
+// process-local on Win32, so that backend pairs each word with a kernel event in the mapping's
+// name space).
+
+// Blocks while *word == expected, up to timeout_ms. MPROC_OK when woken or the value differed
+// (callers re-check: spurious wake-ups happen), MPROC_E_TIMEOUT.
+mproc_status mproc__word_wait(uint32_t* word, uint32_t expected, int64_t timeout_ms);
+// Wakes up to count waiters (INT32_MAX: all).
+void mproc__word_wake(uint32_t* word, int32_t count);
+
+// ---- Robust process-shared mutex --------------------------------------------------------------
+// Lives in shared memory (mproc__mutex_size() bytes, suitably aligned at 64). When its owner dies,
+// the next lock succeeds and returns MPROC_E_OWNER_DIED: the caller repairs the state and calls
+// mproc__mutex_consistent, or unlocks without it and the mutex becomes unusable (MPROC_E_STATE).
+
+size_t mproc__mutex_size();
+mproc_status mproc__mutex_init(void* mem, bool recursive);
+// MPROC_OK, MPROC_E_OWNER_DIED (acquired), MPROC_E_TIMEOUT, MPROC_E_STATE (not recoverable).
+mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms);
+// MPROC_OK, MPROC_E_NOT_OWNER.
+mproc_status mproc__mutex_unlock(void* mem);
+mproc_status mproc__mutex_consistent(void* mem);
+
+// ---- Handles ------------------------------------------------------------------------------------
+
+// Duplicates a handle (close-on-exec); MPROC_E_OS naming `what` on failure.
+mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out);
+void mproc__handle_close(intptr_t handle);
+
+// True while a process with this id exists (for owner-died checks outside a mutex).
+bool mproc__process_alive(int64_t pid);
+
 // ---- Facts about this process ---------------------------------------------------------------------
 
 int mproc__cpu_count();

@@ -2,6 +2,7 @@
 // process.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backends/backend.h"
 #include "core/children.h"
@@ -12,6 +13,10 @@
 #include "core/status.h"
 
 struct mproc_process {
+  ~mproc_process() {
+    for (intptr_t h : handles) mproc__handle_close(h);
+  }
+
   std::string fn_name;  // empty for a local callable
   mproc_fn local_fn = nullptr;
   void* local_userdata = nullptr;
@@ -20,6 +25,7 @@ struct mproc_process {
   std::string identity;
   bool daemon = false;
   mproc_start_method method = MPROC_START_DEFAULT;
+  std::vector<intptr_t> handles;                // duplicates, closed on destroy
   std::shared_ptr<mproc__tracked_child> child;  // set by start
   mutable std::string failure;                  // copy handed out by mproc_process_failure
 };
@@ -88,12 +94,13 @@ MPROC_API mproc_status mproc_process_create(const char* fn_name, const void* arg
                                             size_t args_len, const mproc_process_options* opts,
                                             mproc_process** out) {
   const char* where = "mproc_process_create";
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
+  *out = nullptr;
   if (fn_name == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: fn_name is NULL", where);
   if (args == nullptr && args_len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: args is NULL but args_len is %d", where, args_len);
   }
   if (!mproc_is_registered(fn_name)) {
-    if (out != nullptr) *out = nullptr;
     return mproc__failf(MPROC_E_NOT_REGISTERED,
                         "%s: no function is registered under the name '%s' (register it with "
                         "mproc_register or MPROC_REGISTER before mproc_init)",
@@ -185,6 +192,8 @@ MPROC_API mproc_status mproc_process_start(mproc_process* p) {
   req.launch_len = bytes.size();
   req.local_fn = p->local_fn;
   req.local_userdata = p->local_userdata;
+  req.handles = p->handles.data();
+  req.handle_count = p->handles.size();
 
   if (!self.is_child) mproc__ensure_exit_handler();
   mproc__child* c = nullptr;
@@ -193,6 +202,32 @@ MPROC_API mproc_status mproc_process_start(mproc_process* p) {
   p->child = std::make_shared<mproc__tracked_child>(c, p->name, p->daemon);
   mproc__children_add(p->child);
   return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handle, size_t* index) {
+  const char* where = "mproc_process_add_handle";
+  if (p == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: process is NULL", where);
+  if (p->child) {
+    return mproc__failf(MPROC_E_STATE, "%s: %s has already started; pass handles before start",
+                        where, describe(p));
+  }
+  constexpr size_t kMaxHandles = 240;  // what one SCM_RIGHTS message carries, with room to spare
+  if (p->handles.size() >= kMaxHandles) {
+    return mproc__failf(MPROC_E_RANGE, "%s: %s already carries %d handles, the most a child can get",
+                        where, describe(p), kMaxHandles);
+  }
+  intptr_t dup = -1;
+  std::string what = std::string(where) + ": " + describe(p);
+  mproc_status st = mproc__handle_dup(handle, what.c_str(), &dup);
+  if (st != MPROC_OK) return st;
+  p->handles.push_back(dup);
+  if (index != nullptr) *index = p->handles.size() - 1;
+  return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out) {
+  if (out == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_inherited_handle: out is NULL");
+  return mproc__inherited_handle(index, out);
 }
 
 MPROC_API mproc_status mproc_process_join(mproc_process* p, int64_t timeout_ms) {

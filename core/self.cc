@@ -145,8 +145,9 @@ MPROC_API int mproc_start_method_supported(mproc_start_method method) {
       return caps.fork ? 1 : 0;
     case MPROC_START_FORKSERVER:
       return caps.forkserver ? 1 : 0;
+    default:
+      return 0;
   }
-  return 0;
 }
 
 MPROC_API const char* mproc_start_method_name(mproc_start_method method) {
@@ -159,8 +160,9 @@ MPROC_API const char* mproc_start_method_name(mproc_start_method method) {
       return "spawn";
     case MPROC_START_FORKSERVER:
       return "forkserver";
+    default:
+      return "unknown";
   }
-  return "unknown";
 }
 
 MPROC_API mproc_status mproc_start_method_from_name(const char* name, mproc_start_method* out) {

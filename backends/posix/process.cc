@@ -215,7 +215,7 @@ mproc_status mproc__child_start(const mproc__start_request* req, mproc__child** 
     case MPROC_START_FORKSERVER:
       st = mproc_posix::forkserver_start_child(req, c);
       break;
-    case MPROC_START_DEFAULT:
+    default:
       st = mproc__fail(MPROC_E_INTERNAL, "mproc__child_start: method not resolved");
       break;
   }

@@ -31,7 +31,10 @@ void sleep_forever() {
   for (;;) ::pause();
 }
 
-void crash() { ::raise(SIGSEGV); }
+void crash() {
+  ::signal(SIGSEGV, SIG_DFL);  // sanitizers install their own handler; the test wants the OS's
+  ::raise(SIGSEGV);
+}
 
 void write_marker(std::string path, int delay_ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -102,6 +105,17 @@ void pin_to_one_cpu() {
   CPU_SET(0, &set);
   if (::sched_setaffinity(0, sizeof set, &set) != 0) mproc::exit(4);
   mproc::exit(mproc::cpu_count() == 1 ? 0 : 3);
+}
+
+void write_to_inherited(int index, std::string text) {
+  auto fd = static_cast<int>(mproc::import_handle(static_cast<std::uint64_t>(index)));
+  mproc::exit(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 3);
+}
+
+void expect_no_handle(int index) {
+  intptr_t h = -1;
+  int st = mproc_inherited_handle(static_cast<size_t>(index), &h);
+  mproc::exit(st == MPROC_E_RANGE ? 0 : 3);
 }
 
 }  // namespace process_test
@@ -344,6 +358,52 @@ TEST_P(ProcessTest, AnyCallableRunsUnderForkOnly) {
   ASSERT_TRUE(p.join(kJoinTimeout));
   EXPECT_EQ(p.exitcode(), 0);
   EXPECT_EQ(mproc_test::read_file(path), "ran");
+}
+
+TEST_P(ProcessTest, HandlesPassedBeforeStartReachTheChild) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  mproc::Process p(ctx(), mproc::fn<&write_to_inherited>, 1, std::string("through the pipe"));
+  size_t index = 99;
+  // Handle 0 is a decoy: the child must use the index it was told, whatever its fd number.
+  ASSERT_EQ(mproc_process_add_handle(p.native_handle(), fds[0], &index), MPROC_OK);
+  EXPECT_EQ(index, 0u);
+  ASSERT_EQ(mproc_process_add_handle(p.native_handle(), fds[1], &index), MPROC_OK);
+  EXPECT_EQ(index, 1u);
+  ::close(fds[1]);  // the process holds its own duplicate
+  p.start();
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  EXPECT_EQ(p.exitcode(), 0);
+  char buf[64] = {};
+  pollfd pfd{fds[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 10000), 1);
+  ssize_t n = ::read(fds[0], buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "through the pipe");
+  ::close(fds[0]);
+  EXPECT_EQ(mproc_process_add_handle(p.native_handle(), 0, nullptr), MPROC_E_STATE);
+}
+
+TEST_P(ProcessTest, MissingInheritedHandleIsARangeError) {
+  mproc::Process p(ctx(), mproc::fn<&expect_no_handle>, 0);
+  p.start();
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+TEST_P(ProcessTest, InvalidHandleIsRefusedWhenAdded) {
+  mproc::Process p(ctx(), mproc::fn<&noop>);
+  EXPECT_EQ(mproc_process_add_handle(p.native_handle(), 987654, nullptr), MPROC_E_OS);
+  EXPECT_NE(std::string(mproc_last_error()).find(p.name()), std::string::npos) << mproc_last_error();
+}
+
+TEST(SharedObjectArguments, EncodingOutsideAProcessIsRefused) {
+  try {
+    mproc::export_handle(0, "Queue 'q'");
+    FAIL() << "export_handle accepted a handle with no process to carry it";
+  } catch (const mproc::error& e) {
+    EXPECT_EQ(e.code(), mproc::errc::not_supported);
+    EXPECT_NE(std::string(e.what()).find("Queue 'q'"), std::string::npos);
+  }
 }
 
 // ---- bad input ----------------------------------------------------------------------------

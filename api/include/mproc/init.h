@@ -24,7 +24,8 @@ typedef enum mproc_start_method {
   MPROC_START_DEFAULT = 0, /* the global method, see mproc_set_start_method() */
   MPROC_START_FORK = 1,
   MPROC_START_SPAWN = 2,
-  MPROC_START_FORKSERVER = 3
+  MPROC_START_FORKSERVER = 3,
+  MPROC__START_METHOD_MAX_ = 0x7fffffff /* keeps the enum int-sized on every compiler */
 } mproc_start_method;
 
 /* Call first in main, before starting threads, after registering functions (C). In a child

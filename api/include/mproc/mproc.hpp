@@ -5,6 +5,7 @@
 #include "mproc/codec.hpp"
 #include "mproc/error.hpp"
 #include "mproc/function.hpp"
+#include "mproc/handles.hpp"
 #include "mproc/init.hpp"
 #include "mproc/mproc.h"
 #include "mproc/process.hpp"

@@ -47,6 +47,18 @@ MPROC_API mproc_status mproc_process_set_name(mproc_process* p, const char* name
  * children of its own (MPROC_E_STATE), as in Python. Errors: MPROC_E_STATE after start. */
 MPROC_API mproc_status mproc_process_set_daemon(mproc_process* p, int daemon);
 
+/* Passes an OS handle to the child: a shared object's handle, or any POSIX fd / Win32 HANDLE the
+ * child should have. The handle is duplicated now, so the caller keeps ownership of its own.
+ * *index (may be NULL) is what the child gives mproc_inherited_handle(): handles are numbered 0, 1,
+ * ... in the order added. Before start only. Errors: MPROC_E_STATE after start, MPROC_E_RANGE
+ * (more than 240 handles), MPROC_E_OS (not a valid handle). */
+MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handle, size_t* index);
+
+/* In a child: the index-th handle its parent passed with mproc_process_add_handle (the number may
+ * differ from the parent's). Owned by the library for the life of the process: duplicate it to
+ * keep your own. Errors: MPROC_E_RANGE (no such handle; the message says how many there are). */
+MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out);
+
 /* Starts the child. Blocks only while the OS creates it (and, under FORKSERVER, until the
  * server reports the pid). Errors: MPROC_E_STATE (started before, or called in a daemonic
  * child), MPROC_E_NO_INIT (this program was spawned by mproc but main() did not call

@@ -22,6 +22,7 @@
 #include "mproc/codec.hpp"
 #include "mproc/error.hpp"
 #include "mproc/function.hpp"
+#include "mproc/handles.hpp"
 #include "mproc/init.hpp"
 #include "mproc/process.h"
 
@@ -51,12 +52,16 @@ class Process {
   // Runs F(args...) in a child started with ctx's start method.
   template <auto F, typename... A>
   Process(const Context& ctx, fn_t<F>, A&&... args) {
+    detail::handle_sink sink;  // shared objects among the arguments add their handles here
     std::string bytes = fn_t<F>::encode(std::forward<A>(args)...);
     mproc_process_options o = MPROC_PROCESS_OPTIONS_INIT;
     o.start_method = ctx.c_method();
     mproc_process* p = nullptr;
     detail::check(mproc_process_create(fn_t<F>::name().c_str(), bytes.data(), bytes.size(), &o, &p));
     handle_.reset(p);
+    for (std::intptr_t h : sink.handles()) {
+      detail::check(mproc_process_add_handle(p, h, nullptr));
+    }
   }
 
   // Runs any callable in a child of the FORK start method: POSIX only, since only a forked child

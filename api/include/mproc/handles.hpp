@@ -1,0 +1,81 @@
+// mproc/handles.hpp — how shared objects travel as arguments.
+//
+// A shared object (Queue, Value, Lock, a Pipe end, ...) encodes as an index into the list of OS
+// handles that go with the arguments; the receiving process maps the index back to its own handle
+// and reopens the object. The codec of such an object calls export_handle()/import_handle(); the
+// code that encodes arguments (Process, pools) installs a handle_sink around the encoding and
+// ships the handles it collected.
+#ifndef MPROC_HANDLES_HPP
+#define MPROC_HANDLES_HPP
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mproc/error.hpp"
+#include "mproc/process.h"
+
+namespace mproc {
+namespace detail {
+
+class handle_sink {
+ public:
+  handle_sink() : previous_(current()) { current() = this; }
+  ~handle_sink() { current() = previous_; }
+  handle_sink(const handle_sink&) = delete;
+  handle_sink& operator=(const handle_sink&) = delete;
+
+  std::uint64_t add(std::intptr_t handle) {
+    handles_.push_back(handle);
+    return handles_.size() - 1;
+  }
+  const std::vector<std::intptr_t>& handles() const { return handles_; }
+
+  static handle_sink*& current() {
+    static thread_local handle_sink* sink = nullptr;
+    return sink;
+  }
+
+ private:
+  handle_sink* previous_;
+  std::vector<std::intptr_t> handles_;
+};
+
+// Where a receiver looks handles up: the process's inherited handles, unless a pool worker has
+// installed the current task's (see handle_source).
+class handle_source {
+ public:
+  virtual ~handle_source() = default;
+  virtual std::intptr_t get(std::uint64_t index) const = 0;
+  static const handle_source*& current() {
+    static thread_local const handle_source* source = nullptr;
+    return source;
+  }
+};
+
+}  // namespace detail
+
+// For a shared object's codec: the index under which `handle` travels. Throws when no Process or
+// task is encoding (a shared object only makes sense as an argument to another process).
+inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what) {
+  detail::handle_sink* sink = detail::handle_sink::current();
+  if (sink == nullptr) {
+    throw error(errc::not_supported,
+                what + " can be encoded only as an argument of a Process or a pool task");
+  }
+  return sink->add(handle);
+}
+
+// For a shared object's codec, in the receiver: the handle behind an index. Owned by mproc.
+inline std::intptr_t import_handle(std::uint64_t index) {
+  if (const detail::handle_source* source = detail::handle_source::current()) {
+    return source->get(index);
+  }
+  std::intptr_t handle = -1;
+  detail::check(mproc_inherited_handle(static_cast<size_t>(index), &handle));
+  return handle;
+}
+
+}  // namespace mproc
+
+#endif  // MPROC_HANDLES_HPP

@@ -1,0 +1,104 @@
+// core/object.cc — creating and opening shared objects.
+#include "core/object.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "core/status.h"
+
+namespace {
+
+constexpr uint32_t kObjectMagic = 0x4d504f42;  // "MPOB"
+std::atomic<int> g_object_counter{0};
+
+}  // namespace
+
+const char* mproc__object_kind_name(uint32_t kind) {
+  switch (kind) {
+    case MPROC__OBJ_QUEUE: return "Queue";
+    case MPROC__OBJ_SIMPLE_QUEUE: return "SimpleQueue";
+    case MPROC__OBJ_JOINABLE_QUEUE: return "JoinableQueue";
+    case MPROC__OBJ_VALUE: return "Value";
+    case MPROC__OBJ_ARRAY: return "Array";
+    case MPROC__OBJ_LOCK: return "Lock";
+    case MPROC__OBJ_RLOCK: return "RLock";
+    case MPROC__OBJ_SEMAPHORE: return "Semaphore";
+    case MPROC__OBJ_BOUNDED_SEMAPHORE: return "BoundedSemaphore";
+    case MPROC__OBJ_EVENT: return "Event";
+    case MPROC__OBJ_CONDITION: return "Condition";
+    case MPROC__OBJ_BARRIER: return "Barrier";
+    default: return "object";
+  }
+}
+
+mproc__object::~mproc__object() { mproc__shm_close(shm_); }
+
+std::string mproc__object::describe() const {
+  return std::string(mproc__object_kind_name(header_->kind)) + " '" + header_->name + "'";
+}
+
+mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
+                                   size_t payload_size, const char* name, mproc__object** out) {
+  std::string n = name != nullptr ? std::string(name)
+                                  : std::string(mproc__object_kind_name(kind)) + "-" +
+                                        std::to_string(++g_object_counter);
+  if (n.size() >= sizeof(mproc__object_header::name)) {
+    return mproc__failf(MPROC_E_INVAL, "%s '%s': a name is at most %d bytes",
+                        mproc__object_kind_name(kind), n, sizeof(mproc__object_header::name) - 1);
+  }
+  mproc__shm* shm = nullptr;
+  std::string what = std::string(mproc__object_kind_name(kind)) + " '" + n + "'";
+  mproc_status st = mproc__shm_create(sizeof(mproc__object_header) + payload_size, what.c_str(), &shm);
+  if (st != MPROC_OK) return st;
+  auto* obj = new mproc__object;
+  obj->shm_ = shm;
+  obj->header_ = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
+  obj->payload_ = reinterpret_cast<char*>(obj->header_) + sizeof(mproc__object_header);
+  mproc__object_header* h = obj->header_;
+  h->kind = kind;
+  h->type_code = type_code;
+  h->elem_size = elem_size;
+  h->payload_size = payload_size;
+  h->creator_pid = mproc__current_pid();
+  std::memcpy(h->name, n.c_str(), n.size() + 1);
+  // Published last: an opener that sees the magic sees the rest.
+  std::atomic_thread_fence(std::memory_order_release);
+  h->magic = kObjectMagic;
+  *out = obj;
+  return MPROC_OK;
+}
+
+mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_code,
+                                 mproc__object** out) {
+  const char* kind_name = mproc__object_kind_name(kind);
+  mproc__shm* shm = nullptr;
+  mproc_status st = mproc__shm_open(handle, kind_name, &shm);
+  if (st != MPROC_OK) return st;
+  auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
+  if (mproc__shm_size(shm) < sizeof(mproc__object_header) || h->magic != kObjectMagic ||
+      h->payload_size != mproc__shm_size(shm) - sizeof(mproc__object_header)) {
+    mproc__shm_close(shm);
+    return mproc__failf(MPROC_E_TYPE_MISMATCH, "opening a %s: handle %d is not an mproc object",
+                        kind_name, static_cast<int>(handle));
+  }
+  h->name[sizeof h->name - 1] = '\0';
+  if (h->kind != kind) {
+    std::string got = std::string(mproc__object_kind_name(h->kind)) + " '" + h->name + "'";
+    mproc__shm_close(shm);
+    return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as a %s", got, kind_name);
+  }
+  if (type_code != 0 && h->type_code != type_code) {
+    std::string got = std::string(kind_name) + " '" + h->name + "'";
+    uint32_t held = h->type_code;
+    mproc__shm_close(shm);
+    return mproc__failf(MPROC_E_TYPE_MISMATCH,
+                        "%s holds element type %d but was opened as element type %d", got, held,
+                        type_code);
+  }
+  auto* obj = new mproc__object;
+  obj->shm_ = shm;
+  obj->header_ = h;
+  obj->payload_ = reinterpret_cast<char*>(h) + sizeof(mproc__object_header);
+  *out = obj;
+  return MPROC_OK;
+}

@@ -1,0 +1,71 @@
+// core/object.h — the common shape of every shared object (queue, value, array, lock, ...): one
+// shared-memory segment that starts with a header naming what it is, so that a process opening a
+// handle it received learns at once whether it holds the object it expects.
+#ifndef MPROC_CORE_OBJECT_H
+#define MPROC_CORE_OBJECT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "backends/backend.h"
+
+enum mproc__object_kind : uint32_t {
+  MPROC__OBJ_QUEUE = 1,
+  MPROC__OBJ_SIMPLE_QUEUE = 2,
+  MPROC__OBJ_JOINABLE_QUEUE = 3,
+  MPROC__OBJ_VALUE = 4,
+  MPROC__OBJ_ARRAY = 5,
+  MPROC__OBJ_LOCK = 6,
+  MPROC__OBJ_RLOCK = 7,
+  MPROC__OBJ_SEMAPHORE = 8,
+  MPROC__OBJ_BOUNDED_SEMAPHORE = 9,
+  MPROC__OBJ_EVENT = 10,
+  MPROC__OBJ_CONDITION = 11,
+  MPROC__OBJ_BARRIER = 12,
+};
+
+// "Queue", "Value", ... for messages.
+const char* mproc__object_kind_name(uint32_t kind);
+
+struct alignas(64) mproc__object_header {
+  uint32_t magic;
+  uint32_t kind;
+  uint32_t type_code;  // element type for values and arrays (mproc_type), 0 otherwise
+  uint32_t elem_size;
+  uint64_t payload_size;  // bytes after the header
+  int64_t creator_pid;
+  char name[64];          // NUL-terminated
+};
+
+// One mapped shared object. The payload follows the header, 64-byte aligned.
+class mproc__object {
+ public:
+  ~mproc__object();
+  mproc__object(const mproc__object&) = delete;
+  mproc__object& operator=(const mproc__object&) = delete;
+
+  // Creates a zeroed object. name NULL: "<Kind>-<n>". MPROC_E_INVAL for a name over 63 bytes.
+  static mproc_status create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
+                             size_t payload_size, const char* name, mproc__object** out);
+  // Maps the object behind a handle and checks it is of the kind (and element type, when
+  // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise.
+  static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code,
+                           mproc__object** out);
+
+  mproc__object_header* header() const { return header_; }
+  void* payload() const { return payload_; }
+  size_t payload_size() const { return static_cast<size_t>(header_->payload_size); }
+  intptr_t handle() const { return mproc__shm_handle(shm_); }
+  const char* name() const { return header_->name; }
+  // "Queue 'jobs'": how messages name the object.
+  std::string describe() const;
+
+ private:
+  mproc__object() = default;
+  mproc__shm* shm_ = nullptr;
+  mproc__object_header* header_ = nullptr;
+  void* payload_ = nullptr;
+};
+
+#endif  // MPROC_CORE_OBJECT_H
