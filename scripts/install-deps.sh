@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mproc needs that are missing (Debian 12). Idempotent: installs
+# nothing when everything is there. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config           # toolchain
+  libabsl-dev                                # core: Status, Mutex, containers, StrFormat
+  libcereal-dev                              # the C++ facade's codec
+  libboost-dev                               # Asio, for the optional mproc/asio.hpp
+  libuv1-dev                                 # the libuv backend
+  libserialport-dev                          # serial ports
+  libgtest-dev libgmock-dev                  # unit tests and the conformance suite
+  libbenchmark-dev                           # bench/
+  abigail-tools                              # abidiff: the ABI baseline check
+  socat python3-serial                       # serial tests: pty pairs and a foreign peer
+  python3                                    # bench/python: the same workloads in CPython
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root to install ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
