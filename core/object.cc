@@ -61,9 +61,8 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
   h->payload_size = payload_size;
   h->creator_pid = mproc__current_pid();
   std::memcpy(h->name, n.c_str(), n.size() + 1);
-  // Published last: an opener that sees the magic sees the rest.
-  std::atomic_thread_fence(std::memory_order_release);
-  h->magic = kObjectMagic;
+  // Published last, with release order: an opener that sees the magic sees the rest.
+  __atomic_store_n(&h->magic, kObjectMagic, __ATOMIC_RELEASE);
   *out = obj;
   return MPROC_OK;
 }
@@ -75,7 +74,8 @@ mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_c
   mproc_status st = mproc__shm_open(handle, kind_name, &shm);
   if (st != MPROC_OK) return st;
   auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
-  if (mproc__shm_size(shm) < sizeof(mproc__object_header) || h->magic != kObjectMagic ||
+  if (mproc__shm_size(shm) < sizeof(mproc__object_header) ||
+      __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != kObjectMagic ||
       h->payload_size != mproc__shm_size(shm) - sizeof(mproc__object_header)) {
     mproc__shm_close(shm);
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "opening a %s: handle %d is not an mproc object",

@@ -1,5 +1,6 @@
 // core/process.cc — mproc_process: validation and state; the backend creates and watches the OS
 // process.
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,7 +104,7 @@ MPROC_API mproc_status mproc_process_create(const char* fn_name, const void* arg
   if (!mproc_is_registered(fn_name)) {
     return mproc__failf(MPROC_E_NOT_REGISTERED,
                         "%s: no function is registered under the name '%s' (register it with "
-                        "mproc_register or MPROC_REGISTER before mproc_init)",
+                        "mproc_register before mproc_init, or use mproc::fn<&f> in C++)",
                         where, fn_name);
   }
   std::unique_ptr<mproc_process> p;
@@ -196,6 +197,10 @@ MPROC_API mproc_status mproc_process_start(mproc_process* p) {
   req.handle_count = p->handles.size();
 
   if (!self.is_child) mproc__ensure_exit_handler();
+  // As Python does before every start: what this process printed so far comes out before
+  // anything the child prints, even when stdout is a pipe or a file.
+  std::fflush(stdout);
+  std::fflush(stderr);
   mproc__child* c = nullptr;
   mproc_status st = mproc__child_start(&req, &c);
   if (st != MPROC_OK) return st;

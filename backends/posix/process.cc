@@ -145,9 +145,6 @@ mproc_status start_fork(const mproc__start_request* req, mproc__child* c) {
   if (!report_socket(&report_parent, &report_child)) {
     return mproc__fail_os(errno, "mproc_process_start: socketpair");
   }
-  // Python flushes before forking so buffered output is not written twice.
-  std::fflush(stdout);
-  std::fflush(stderr);
   pid_t pid = ::fork();
   if (pid < 0) return mproc__fail_os(errno, "mproc_process_start: fork");
   if (pid == 0) {

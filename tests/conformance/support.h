@@ -24,6 +24,15 @@ inline std::vector<mproc::start_method> all_methods() {
   return out;
 }
 
+}  // namespace mproc_test
+
+namespace mproc {
+// Test names and failure messages show "spawn", not "4-byte object <02-00 00-00>".
+inline void PrintTo(start_method m, std::ostream* os) { *os << to_string(m); }
+}  // namespace mproc
+
+namespace mproc_test {
+
 struct MethodName {
   std::string operator()(const testing::TestParamInfo<mproc::start_method>& info) const {
     return mproc::to_string(info.param);

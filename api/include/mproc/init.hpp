@@ -26,6 +26,13 @@ inline const char* to_string(start_method m) {
   return mproc_start_method_name(static_cast<mproc_start_method>(m));
 }
 
+// Parses "fork", "spawn" or "forkserver"; "default" gives the method in force now.
+inline start_method start_method_from_name(const std::string& name) {
+  mproc_start_method m = MPROC_START_DEFAULT;
+  detail::check(mproc_start_method_from_name(name.c_str(), &m));
+  return static_cast<start_method>(m == MPROC_START_DEFAULT ? mproc_get_start_method() : m);
+}
+
 inline bool supported(start_method m) {
   return mproc_start_method_supported(static_cast<mproc_start_method>(m)) != 0;
 }
