@@ -16,7 +16,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -664,6 +666,30 @@ TEST_P(SerialProcess, AChannelPassedToAChildKeepsItsPortAndLock) {
   }
   ASSERT_TRUE(reader.join(mproc_test::kJoinTimeout));
   EXPECT_EQ(reader.exitcode(), 0) << reader.failure().value_or("");
+}
+
+// The seed-000 example end to end: it starts its own socat pair, so it runs here as it would on a
+// machine without serial hardware.
+TEST_P(SerialProcess, TheForwardingExamplePrintsEveryReading) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto program = self.parent_path().parent_path() / "examples" /
+                       "mproc_example_serial_forwarding";
+  if (ec || !std::filesystem::exists(program)) {
+    GTEST_SKIP() << "the examples are not part of this build";
+  }
+  std::string out;
+  const int status = mproc_test::run_command("timeout 120 '" + program.string() +
+                                                 "' --count 25 --start-method " +
+                                                 mproc::to_string(GetParam()),
+                                             &out);
+  ASSERT_EQ(status, 0) << out;
+  for (int i = 0; i < 25; ++i) {
+    char line[64];
+    std::snprintf(line, sizeof line, "parent: reading %d: %.1f C\n", i, 20.0 + 0.5 * i);
+    EXPECT_NE(out.find(line), std::string::npos) << line << " missing in:\n" << out;
+  }
+  EXPECT_NE(out.find("reader: 25 frames received, 0 dropped"), std::string::npos) << out;
 }
 
 MPROC_INSTANTIATE_FOR_METHODS(SerialProcess);
