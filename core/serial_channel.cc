@@ -113,18 +113,11 @@ bool has_arrival(mproc_serial_channel* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->recv_
 // MPROC_OK then (check c->eof), MPROC_E_TIMEOUT, or the port's error.
 mproc_status fill(mproc_serial_channel* c, const char* where, int64_t timeout_ms)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->recv_mu) {
-  using clock_type = std::chrono::steady_clock;
-  const bool has_deadline = timeout_ms >= 0;
-  const auto deadline = clock_type::now() + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
+  const mproc__serial_deadline deadline(timeout_ms);
   if (c->buffer.empty()) c->buffer.resize(kReadChunk);
   arrivals sink(c);
   while (!has_arrival(c) && !c->eof) {
-    int64_t left = -1;
-    if (has_deadline) {
-      left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now())
-                 .count();
-      if (left < 0) left = 0;
-    }
+    const int64_t left = deadline.left_ms();
     size_t got = 0;
     const mproc_status st =
         mproc__serial_read_some(c->port, where, c->buffer.data(), c->buffer.size(), &got, left);
@@ -185,7 +178,7 @@ MPROC_API mproc_status mproc_serial_channel_create(mproc_serial* port,
   if (o.framing != MPROC_SERIAL_FRAMED && o.framing != MPROC_SERIAL_RAW) {
     return mproc__failf(MPROC_E_INVAL,
                         "%s: framing %d is not MPROC_SERIAL_FRAMED (0) or MPROC_SERIAL_RAW (1)",
-                        what, static_cast<int>(o.framing));
+                        what, o.framing);
   }
   if (o.max_message_size == 0) o.max_message_size = MPROC_SERIAL_DEFAULT_MAX_MESSAGE;
   if (o.max_message_size > MPROC_SERIAL_MAX_MESSAGE_LIMIT) {

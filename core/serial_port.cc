@@ -19,16 +19,6 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-// Milliseconds left before deadline (-1: none), never negative.
-int64_t left_ms(bool has_deadline, clock_type::time_point deadline) {
-  if (!has_deadline) return -1;
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
-  return left < 0 ? 0 : static_cast<int64_t>(left);
-}
-
 std::string label_of(const std::string& name) { return "serial port '" + name + "'"; }
 
 std::string what_of(const char* where, const std::string& label) {
@@ -72,7 +62,7 @@ mproc_status resolve(const std::string& what, const mproc_serial_options& in,
     return mproc__failf(MPROC_E_INVAL,
                         "%s: parity %d is not supported (none, odd, even, mark or space: "
                         "MPROC_SERIAL_PARITY_*)",
-                        what, static_cast<int>(out->parity));
+                        what, out->parity);
   }
   if (out->stop_bits != 1 && out->stop_bits != 2) {
     return mproc__failf(MPROC_E_INVAL, "%s: %d stop bits are not supported (1 or 2)", what,
@@ -107,7 +97,7 @@ mproc_status apply_sp(mproc_serial* s, const std::string& what, const mproc_seri
   if (r == SP_ERR_ARG || r == SP_ERR_SUPP) {
     return mproc__failf(MPROC_E_NOT_SUPPORTED,
                         "%s: the device refuses %d baud, %d data bits, parity %d, %d stop bits%s%s",
-                        what, o.baudrate, o.data_bits, static_cast<int>(o.parity), o.stop_bits,
+                        what, o.baudrate, o.data_bits, o.parity, o.stop_bits,
                         o.xonxoff != 0 ? ", XON/XOFF" : "", o.rtscts != 0 ? ", RTS/CTS" : "");
   }
   return sp_failure(r, what, "applying the configuration");
@@ -115,7 +105,7 @@ mproc_status apply_sp(mproc_serial* s, const std::string& what, const mproc_seri
 
 mproc_status apply(mproc_serial* s, const std::string& what, const mproc_serial_options& o) {
   if (s->sp != nullptr) return apply_sp(s, what, o);
-  mproc__tty_config c{o.baudrate,  o.data_bits,     static_cast<int32_t>(o.parity),
+  mproc__tty_config c{o.baudrate,  o.data_bits,   o.parity,
                       o.stop_bits, o.xonxoff != 0, o.rtscts != 0};
   return mproc__tty_configure(s->tty, what.c_str(), c);
 }
@@ -208,8 +198,7 @@ mproc_status mproc__serial_read_some(mproc_serial* s, const char* where, void* b
                                      size_t* got, int64_t timeout_ms) {
   *got = 0;
   const std::string what = mproc__serial_what(s, where);
-  const bool has_deadline = timeout_ms >= 0;
-  const auto deadline = clock_type::now() + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
+  const mproc__serial_deadline deadline(timeout_ms);
   for (;;) {
     mproc_status st = read_now(s, what, buf, cap, got);
     if (st != MPROC_OK) {
@@ -220,7 +209,7 @@ mproc_status mproc__serial_read_some(mproc_serial* s, const char* where, void* b
     // Readable with nothing to read after a hang-up: the peer is gone and its bytes are all read.
     if (s->hung_up) return mproc__failf(MPROC_E_EOF, "%s: the other end hung up", what);
     unsigned events = 0;
-    st = mproc__io_wait(s->handle, what.c_str(), false, left_ms(has_deadline, deadline), &events);
+    st = mproc__io_wait(s->handle, what.c_str(), false, deadline.left_ms(), &events);
     if (st != MPROC_OK) return st;
     if ((events & MPROC__IO_HANGUP) != 0) s->hung_up = true;
     if (events == 0) {
@@ -233,8 +222,7 @@ mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const v
                                      size_t n, size_t* written, int64_t timeout_ms) {
   *written = 0;
   const std::string what = mproc__serial_what(s, where);
-  const bool has_deadline = timeout_ms >= 0;
-  const auto deadline = clock_type::now() + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
+  const mproc__serial_deadline deadline(timeout_ms);
   const auto* p = static_cast<const char*>(data);
   while (*written < n) {
     size_t put = 0;
@@ -244,7 +232,7 @@ mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const v
     if (*written == n) break;
     if (put > 0) continue;
     unsigned events = 0;
-    st = mproc__io_wait(s->handle, what.c_str(), true, left_ms(has_deadline, deadline), &events);
+    st = mproc__io_wait(s->handle, what.c_str(), true, deadline.left_ms(), &events);
     if (st != MPROC_OK) return st;
     if (events == MPROC__IO_HANGUP) {
       // Writable or not, a hung-up device takes nothing more; the write below reports how.
@@ -407,13 +395,12 @@ MPROC_API mproc_status mproc_serial_read_exact(mproc_serial* s, void* buf, size_
   }
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  const bool has_deadline = timeout_ms >= 0;
-  const auto deadline = clock_type::now() + std::chrono::milliseconds(has_deadline ? timeout_ms : 0);
+  const mproc__serial_deadline deadline(timeout_ms);
   auto* p = static_cast<char*>(buf);
   while (*got < n) {
     size_t part = 0;
     st = mproc__serial_read_some(s, where, p + *got, n - *got, &part,
-                                 left_ms(has_deadline, deadline));
+                                 deadline.left_ms());
     *got += part;
     if (st == MPROC_E_TIMEOUT) {
       return mproc__failf(MPROC_E_TIMEOUT, "%s: %d of %d bytes arrived within %d ms",
@@ -450,18 +437,19 @@ MPROC_API mproc_status mproc_serial_drain(mproc_serial* s, int64_t timeout_ms) {
   if (timeout_ms >= 0) {
     // tcdrain has no timeout: watch the output queue empty first, then tcdrain waits at most for
     // the character in the transmitter.
-    const auto deadline = clock_type::now() + std::chrono::milliseconds(timeout_ms);
+    const mproc__serial_deadline deadline(timeout_ms);
     for (;;) {
       size_t queued = 0;
       st = output_waiting(s, what, &queued);
       if (st != MPROC_OK) return st;
       if (queued == 0) break;
-      const int64_t left = left_ms(true, deadline);
+      const int64_t left = deadline.left_ms();
       if (left == 0) {
         return mproc__failf(MPROC_E_TIMEOUT, "%s: %d bytes still queued after %d ms", what, queued,
                             timeout_ms);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left, 2)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(left < 0 || left > 2 ? 2 : left));
     }
   }
   if (s->tty != nullptr) return mproc__tty_drain(s->tty, what.c_str());

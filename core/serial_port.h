@@ -4,6 +4,7 @@
 #define MPROC_CORE_SERIAL_PORT_H
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +25,28 @@ struct mproc_serial {
   mproc_serial_options options{};  // resolved: no zero defaults left
   std::atomic<bool> closed{false};
   bool hung_up = false;  // the read side saw the peer hang up (read side only)
+};
+
+// A point in time a timeout_ms from now (negative: never). Timeouts beyond a century count as
+// infinite, so that adding them to the clock cannot overflow.
+class mproc__serial_deadline {
+ public:
+  explicit mproc__serial_deadline(int64_t timeout_ms)
+      : has_(timeout_ms >= 0 && timeout_ms < kCentury),
+        at_(std::chrono::steady_clock::now() + std::chrono::milliseconds(has_ ? timeout_ms : 0)) {}
+  // Milliseconds left, never negative; -1 without a deadline.
+  int64_t left_ms() const {
+    if (!has_) return -1;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          at_ - std::chrono::steady_clock::now())
+                          .count();
+    return left < 0 ? 0 : static_cast<int64_t>(left);
+  }
+
+ private:
+  static constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600 * 1000;
+  bool has_;
+  std::chrono::steady_clock::time_point at_;
 };
 
 // "<where>: serial port '<name>'": how every message about the port starts.

@@ -46,7 +46,7 @@ typedef struct mproc_serial_options {
   size_t size;                /* sizeof(mproc_serial_options); set by the _INIT macro */
   int32_t baudrate;           /* bits per second; 0: 9600 */
   int32_t data_bits;          /* 5, 6, 7 or 8; 0: 8 */
-  mproc_serial_parity parity; /* MPROC_SERIAL_PARITY_* */
+  int32_t parity;             /* MPROC_SERIAL_PARITY_* (an int: any value can be checked) */
   int32_t stop_bits;          /* 1 or 2; 0: 1 */
   int xonxoff;                /* 1: software flow control (XON/XOFF) both ways */
   int rtscts;                 /* 1: hardware flow control (RTS/CTS) */
@@ -69,10 +69,12 @@ MPROC_API mproc_status mproc_serial_open(const char* name, const mproc_serial_op
 
 /* In a process that received a port's handle (mproc_inherited_handle): opens a port on it. The
  * handle is duplicated (the caller keeps its own); name is only for messages (NULL: the device's
- * path, when the OS can tell). The port keeps the configuration it has; options is NOT applied
- * unless given (NULL: leave it). The receiver drives the port with termios directly (POSIX):
- * libserialport cannot adopt an open descriptor. Errors: MPROC_E_INVAL (not a tty handle),
- * MPROC_E_NOT_SUPPORTED (no termios on this backend), MPROC_E_OS. */
+ * path, when the OS can tell). opts, when given, is applied (pass the sender's, from
+ * mproc_serial_get_options, to keep mproc_serial_get_options truthful); NULL leaves the device's
+ * configuration alone and records the defaults. The receiver drives the port with termios
+ * directly (POSIX): libserialport cannot adopt an open descriptor. Never locks (a handle passed
+ * from a process that holds the lock shares it). The caller owns *out. Errors: MPROC_E_INVAL (not
+ * an open tty handle), MPROC_E_NOT_SUPPORTED (no termios on this backend), MPROC_E_OS. */
 MPROC_API mproc_status mproc_serial_open_handle(intptr_t handle, const char* name,
                                                 const mproc_serial_options* opts,
                                                 mproc_serial** out);

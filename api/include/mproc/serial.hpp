@@ -60,7 +60,7 @@ struct serial_options {
     mproc_serial_options o = MPROC_SERIAL_OPTIONS_INIT;
     o.baudrate = baudrate;
     o.data_bits = data_bits;
-    o.parity = static_cast<mproc_serial_parity>(parity);
+    o.parity = static_cast<std::int32_t>(parity);
     o.stop_bits = stop_bits;
     o.xonxoff = xonxoff ? 1 : 0;
     o.rtscts = rtscts ? 1 : 0;
@@ -277,7 +277,7 @@ struct channel_options {
 
   mproc_serial_channel_options to_c() const {
     mproc_serial_channel_options o = MPROC_SERIAL_CHANNEL_OPTIONS_INIT;
-    o.framing = static_cast<mproc_serial_framing>(framing);
+    o.framing = static_cast<std::int32_t>(framing);
     o.max_message_size = max_message_size;
     o.report_corrupt = report_corrupt ? 1 : 0;
     return o;

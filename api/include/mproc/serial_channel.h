@@ -42,7 +42,7 @@ typedef enum mproc_serial_framing {
 
 typedef struct mproc_serial_channel_options {
   size_t size;                   /* sizeof(mproc_serial_channel_options); set by the _INIT macro */
-  mproc_serial_framing framing;  /* MPROC_SERIAL_FRAMED (default) or MPROC_SERIAL_RAW */
+  int32_t framing;               /* MPROC_SERIAL_FRAMED (default) or MPROC_SERIAL_RAW */
   uint64_t max_message_size;     /* framed: the largest payload sent or accepted; 0: the default
                                     MPROC_SERIAL_DEFAULT_MAX_MESSAGE. Both ends must agree. */
   int report_corrupt;            /* 1: each dropped frame also fails one receive (E_CORRUPT) */
