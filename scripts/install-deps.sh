@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev                           # bench/
   abigail-tools                              # abidiff: the ABI baseline check
   socat python3-serial                       # serial tests: pty pairs and a foreign peer
+  clang libclang-rt-14-dev                   # tests/fuzz: libFuzzer for the frame decoder
   python3                                    # bench/python: the same workloads in CPython
 )
 

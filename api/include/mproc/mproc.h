@@ -17,5 +17,7 @@
 #include "mproc/init.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
+#include "mproc/serial.h"
+#include "mproc/serial_channel.h"
 
 #endif /* MPROC_MPROC_H */
