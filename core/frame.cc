@@ -151,7 +151,8 @@ void decoder::end_chunk(sink* out) {
     out->drop(why, bytes);
   };
   if (discarding_) return drop(drop_reason::oversize, discarded_);
-  if (chunk_.empty()) return;  // back-to-back delimiters: the end of one frame, the start of the next
+  if (chunk_.empty())
+    return;  // back-to-back delimiters: the end of one frame, the start of the next
   const size_t received = chunk_.size();
   if (!cobs_decode_in_place(&chunk_) || chunk_.size() < kCrcSize) {
     return drop(drop_reason::malformed, received);

@@ -85,8 +85,8 @@ class decoder {
   void end_chunk(sink* out);
 
   size_t max_payload_;
-  size_t max_chunk_;      // the longest COBS body a max_payload frame can have
-  std::string chunk_;     // the body received since the last delimiter
+  size_t max_chunk_;   // the longest COBS body a max_payload frame can have
+  std::string chunk_;  // the body received since the last delimiter
   bool discarding_ = false;
   size_t discarded_ = 0;  // bytes of an oversize chunk, while discarding_
   decoder_stats stats_;

@@ -161,7 +161,8 @@ TEST(Frame, MalformedCobsAndRuntsAreDropped) {
   decoder d(100);
   Collect got;
   // Code 9 promises 8 bytes but only 2 follow; a body of 3 bytes decodes shorter than a CRC.
-  const std::string stream("\0\x09" "ab\0\0\x04" "xyz\0", 11);
+  const std::string stream =
+      std::string("\0\x09", 2) + std::string("ab\0\0\x04", 5) + std::string("xyz\0", 4);
   d.feed(stream.data(), stream.size(), &got);
   ASSERT_EQ(got.drops.size(), 2u);
   EXPECT_EQ(got.drops[0].first, drop_reason::malformed);

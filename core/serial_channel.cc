@@ -1,5 +1,7 @@
 // core/serial_channel.cc — mproc_serial_channel: messages over a serial port, framed by
 // core/frame.h (COBS + CRC-32), or raw bytes.
+#include "mproc/serial_channel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,7 +16,6 @@
 #include "core/options.h"
 #include "core/serial_port.h"
 #include "core/status.h"
-#include "mproc/serial_channel.h"
 
 namespace {
 

@@ -85,8 +85,8 @@ mproc_status apply_sp(mproc_serial* s, const std::string& what, const mproc_seri
   if (r == SP_OK) r = sp_set_config_parity(cfg.get(), parities[o.parity]);
   if (r == SP_OK) r = sp_set_config_stopbits(cfg.get(), o.stop_bits);
   if (r == SP_OK) {
-    r = sp_set_config_flowcontrol(cfg.get(), o.rtscts != 0 ? SP_FLOWCONTROL_RTSCTS
-                                                            : SP_FLOWCONTROL_NONE);
+    r = sp_set_config_flowcontrol(cfg.get(),
+                                  o.rtscts != 0 ? SP_FLOWCONTROL_RTSCTS : SP_FLOWCONTROL_NONE);
   }
   if (r == SP_OK) {
     r = sp_set_config_xon_xoff(cfg.get(), o.xonxoff != 0 ? SP_XONXOFF_INOUT : SP_XONXOFF_DISABLED);
@@ -105,7 +105,7 @@ mproc_status apply_sp(mproc_serial* s, const std::string& what, const mproc_seri
 
 mproc_status apply(mproc_serial* s, const std::string& what, const mproc_serial_options& o) {
   if (s->sp != nullptr) return apply_sp(s, what, o);
-  mproc__tty_config c{o.baudrate,  o.data_bits,   o.parity,
+  mproc__tty_config c{o.baudrate,  o.data_bits,    o.parity,
                       o.stop_bits, o.xonxoff != 0, o.rtscts != 0};
   return mproc__tty_configure(s->tty, what.c_str(), c);
 }
@@ -218,8 +218,8 @@ mproc_status mproc__serial_read_some(mproc_serial* s, const char* where, void* b
   }
 }
 
-mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const void* data,
-                                     size_t n, size_t* written, int64_t timeout_ms) {
+mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const void* data, size_t n,
+                                     size_t* written, int64_t timeout_ms) {
   *written = 0;
   const std::string what = mproc__serial_what(s, where);
   const mproc__serial_deadline deadline(timeout_ms);
@@ -399,8 +399,7 @@ MPROC_API mproc_status mproc_serial_read_exact(mproc_serial* s, void* buf, size_
   auto* p = static_cast<char*>(buf);
   while (*got < n) {
     size_t part = 0;
-    st = mproc__serial_read_some(s, where, p + *got, n - *got, &part,
-                                 deadline.left_ms());
+    st = mproc__serial_read_some(s, where, p + *got, n - *got, &part, deadline.left_ms());
     *got += part;
     if (st == MPROC_E_TIMEOUT) {
       return mproc__failf(MPROC_E_TIMEOUT, "%s: %d of %d bytes arrived within %d ms",
@@ -448,8 +447,7 @@ MPROC_API mproc_status mproc_serial_drain(mproc_serial* s, int64_t timeout_ms) {
         return mproc__failf(MPROC_E_TIMEOUT, "%s: %d bytes still queued after %d ms", what, queued,
                             timeout_ms);
       }
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(left < 0 || left > 2 ? 2 : left));
+      std::this_thread::sleep_for(std::chrono::milliseconds(left < 0 || left > 2 ? 2 : left));
     }
   }
   if (s->tty != nullptr) return mproc__tty_drain(s->tty, what.c_str());

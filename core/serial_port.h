@@ -58,7 +58,7 @@ mproc_status mproc__serial_read_some(mproc_serial* s, const char* where, void* b
                                      size_t* got, int64_t timeout_ms);
 
 // Writes all n bytes, waiting up to timeout_ms in all; *written says how many went.
-mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const void* data,
-                                     size_t n, size_t* written, int64_t timeout_ms);
+mproc_status mproc__serial_write_all(mproc_serial* s, const char* where, const void* data, size_t n,
+                                     size_t* written, int64_t timeout_ms);
 
 #endif  // MPROC_CORE_SERIAL_PORT_H

@@ -132,8 +132,9 @@ int main(int argc, char** argv) {
   virtual_cable cable;
   if (port.empty()) {
     if (!have_socat()) {
-      std::printf("serial_forwarding: skipped: socat is not installed (bash scripts/install-deps.sh "
-                  "installs it), and no --port/--peer were given\n");
+      std::printf(
+          "serial_forwarding: skipped: socat is not installed (bash scripts/install-deps.sh "
+          "installs it), and no --port/--peer were given\n");
       return 0;
     }
     if (!cable.start()) {

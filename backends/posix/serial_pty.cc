@@ -53,11 +53,11 @@ bool speed_of(int32_t baud, speed_t* out) {
     speed_t speed;
   };
   static const entry table[] = {
-      {50, B50},         {75, B75},           {110, B110},         {134, B134},
-      {150, B150},       {200, B200},         {300, B300},         {600, B600},
-      {1200, B1200},     {1800, B1800},       {2400, B2400},       {4800, B4800},
-      {9600, B9600},     {19200, B19200},     {38400, B38400},     {57600, B57600},
-      {115200, B115200}, {230400, B230400},
+      {50, B50},           {75, B75},           {110, B110},         {134, B134},
+      {150, B150},         {200, B200},         {300, B300},         {600, B600},
+      {1200, B1200},       {1800, B1800},       {2400, B2400},       {4800, B4800},
+      {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},
+      {115200, B115200},   {230400, B230400},
 #ifdef B460800
       {460800, B460800},
 #endif
@@ -110,8 +110,9 @@ mproc_status mproc__serial_classify(const char* what, const char* name, bool* ps
     return mproc__fail_os(e, where(what, "stat"));
   }
   if (!S_ISCHR(st.st_mode)) {
-    const char* kind = S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ? "a regular file"
-                                                                                  : "not a device";
+    const char* kind = S_ISDIR(st.st_mode)   ? "a directory"
+                       : S_ISREG(st.st_mode) ? "a regular file"
+                                             : "not a device";
     return mproc__failf(MPROC_E_INVAL, "%s: not a serial port or tty (it is %s)", what, kind);
   }
   char resolved[PATH_MAX];
@@ -130,8 +131,9 @@ mproc_status mproc__tty_open(const char* what, const char* name, mproc__tty** ou
     if (e == ENOENT) return mproc__fail_os(e, where(what, "no such port"));
     if (e == EIO) {
       // Linux: a pty slave whose master is already closed (or locked) cannot be opened.
-      return mproc__fail_os(e, where(what, "the pseudo-terminal has no other end (its master is "
-                                           "closed or locked)"));
+      return mproc__fail_os(e, where(what,
+                                     "the pseudo-terminal has no other end (its master is "
+                                     "closed or locked)"));
     }
     return mproc__fail_os(e, where(what, "open"));
   }
@@ -210,8 +212,8 @@ mproc_status mproc__tty_configure(mproc__tty* t, const char* what, const mproc__
       break;
 #endif
     default:
-      return mproc__failf(MPROC_E_NOT_SUPPORTED, "%s: this system's termios has no %s parity",
-                          what, c.parity == MPROC_SERIAL_PARITY_MARK ? "mark" : "space");
+      return mproc__failf(MPROC_E_NOT_SUPPORTED, "%s: this system's termios has no %s parity", what,
+                          c.parity == MPROC_SERIAL_PARITY_MARK ? "mark" : "space");
   }
   if (c.stop_bits == 2) tio.c_cflag |= CSTOPB;
   if (c.rtscts) tio.c_cflag |= CRTSCTS;

@@ -62,7 +62,8 @@ class SocatPair {
     const std::string pa = "pty,raw,echo=0,link=" + a;
     const std::string pb = "pty,raw,echo=0,link=" + b;
     const char* argv[] = {"socat", "-d", "-d", pa.c_str(), pb.c_str(), nullptr};
-    const int r = posix_spawnp(&pid_, "socat", &actions, nullptr, const_cast<char**>(argv), environ);
+    const int r =
+        posix_spawnp(&pid_, "socat", &actions, nullptr, const_cast<char**>(argv), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (r != 0) {
       *why = std::string("cannot start socat: ") + std::strerror(r);
@@ -72,8 +73,8 @@ class SocatPair {
     const bool up = mproc_test::eventually(
         [&] { return mproc_test::file_exists(a) && mproc_test::file_exists(b); }, 10s);
     if (!up) {
-      *why = "socat did not create its pty links within 10 s; its log: " +
-             mproc_test::read_file(log);
+      *why =
+          "socat did not create its pty links within 10 s; its log: " + mproc_test::read_file(log);
       kill();
       return false;
     }
@@ -175,8 +176,10 @@ void expect_error(F&& fn, mproc::errc code, const std::vector<std::string>& part
     ADD_FAILURE() << "no error; expected " << mproc_strerror(static_cast<int>(code));
   } catch (const mproc::error& e) {
     EXPECT_EQ(code_of(e), code) << e.what();
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-                                    << "'" << p << "' not in: " << e.what();
+    for (const auto& p : parts) {
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
+          << "'" << p << "' not in: " << e.what();
+    }
   }
 }
 
@@ -527,17 +530,18 @@ class SerialInterop : public Serial {
     Serial::SetUp();
     if (IsSkipped()) return;
     python_ = pyserial_python();
-    if (python_.empty()) GTEST_SKIP() << "no python3 with pyserial (apt-get install python3-serial)";
+    if (python_.empty()) {
+      GTEST_SKIP() << "no python3 with pyserial (apt-get install python3-serial)";
+    }
     script_ = dir_.file("peer.py");
     mproc_test::write_file(script_, kPeerScript);
   }
   // Runs the peer on port b in a thread; the result is read with finish().
   void run_peer(const std::string& mode, int n) {
     peer_ = std::thread([this, mode, n] {
-      status_ = mproc_test::run_command(
-          "timeout 90 " + python_ + " " + script_ + " " + mode + " " + pair_.b + " " +
-              std::to_string(n),
-          &output_);
+      status_ = mproc_test::run_command("timeout 90 " + python_ + " " + script_ + " " + mode + " " +
+                                            pair_.b + " " + std::to_string(n),
+                                        &output_);
     });
   }
   int finish() {
@@ -673,16 +677,16 @@ TEST_P(SerialProcess, AChannelPassedToAChildKeepsItsPortAndLock) {
 TEST_P(SerialProcess, TheForwardingExamplePrintsEveryReading) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const auto program = self.parent_path().parent_path() / "examples" /
-                       "mproc_example_serial_forwarding";
+  const auto program =
+      self.parent_path().parent_path() / "examples" / "mproc_example_serial_forwarding";
   if (ec || !std::filesystem::exists(program)) {
     GTEST_SKIP() << "the examples are not part of this build";
   }
   std::string out;
-  const int status = mproc_test::run_command("timeout 120 '" + program.string() +
-                                                 "' --count 25 --start-method " +
-                                                 mproc::to_string(GetParam()),
-                                             &out);
+  const int status =
+      mproc_test::run_command("timeout 120 '" + program.string() + "' --count 25 --start-method " +
+                                  mproc::to_string(GetParam()),
+                              &out);
   ASSERT_EQ(status, 0) << out;
   for (int i = 0; i < 25; ++i) {
     char line[64];
@@ -772,10 +776,16 @@ TEST_F(Serial, AnUnsupportedBaudRateOrParityIsAClearError) {
   bad_parity.parity = static_cast<mproc::serial_parity>(9);
   expect_error([&] { mproc::SerialPort p(pair_.a, bad_parity); }, mproc::errc::invalid_argument,
                {pair_.a, "parity 9"});
-  expect_error([&] { mproc::SerialPort p(pair_.a, {9600, 9}); }, mproc::errc::invalid_argument,
-               {pair_.a, "9 data bits"});
-  expect_error([&] { mproc::SerialPort p(pair_.a, {9600, 8, mproc::serial_parity::none, 3}); },
-               mproc::errc::invalid_argument, {pair_.a, "3 stop bits"});
+  expect_error(
+      [&] {
+        mproc::SerialPort p(pair_.a, {9600, 9});
+      },
+      mproc::errc::invalid_argument, {pair_.a, "9 data bits"});
+  expect_error(
+      [&] {
+        mproc::SerialPort p(pair_.a, {9600, 8, mproc::serial_parity::none, 3});
+      },
+      mproc::errc::invalid_argument, {pair_.a, "3 stop bits"});
   // A failed reconfiguration leaves the port as it was.
   mproc::SerialPort ok(pair_.a, {19200});
   expect_error([&] { ok.configure({12345}); }, mproc::errc::not_supported,

@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   whole.finish(&a);
   decoder pieces(max_payload);
   Record b;
-  for (size_t at = 0; at < n; at += step) pieces.feed(stream + at, n - at < step ? n - at : step, &b);
+  for (size_t at = 0; at < n; at += step)
+    pieces.feed(stream + at, n - at < step ? n - at : step, &b);
   pieces.finish(&b);
   check(a.frames == b.frames);
   check(a.drops == b.drops);

@@ -346,8 +346,7 @@ class SerialChannel {
   // text) and stays in the channel.
   std::size_t recv_bytes_into(void* buffer, std::size_t capacity) {
     std::size_t len = 0;
-    detail::check(
-        mproc_serial_channel_recv_bytes(get(), buffer, capacity, MPROC_INFINITE, &len));
+    detail::check(mproc_serial_channel_recv_bytes(get(), buffer, capacity, MPROC_INFINITE, &len));
     return len;
   }
   // The same without throwing: the message's size, also with errc::buffer_too_short.
@@ -358,8 +357,7 @@ class SerialChannel {
       return 0;
     }
     detail::assign(
-        mproc_serial_channel_recv_bytes(handle_.get(), buffer, capacity, MPROC_INFINITE, &len),
-        ec);
+        mproc_serial_channel_recv_bytes(handle_.get(), buffer, capacity, MPROC_INFINITE, &len), ec);
     return len;
   }
 
