@@ -8,6 +8,8 @@
 #include "mproc/handles.hpp"
 #include "mproc/init.hpp"
 #include "mproc/mproc.h"
+#include "mproc/pipe.hpp"
 #include "mproc/process.hpp"
+#include "mproc/wait.hpp"
 
 #endif  // MPROC_MPROC_HPP
