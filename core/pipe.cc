@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -179,10 +180,14 @@ MPROC_API mproc_status mproc_connection_open(intptr_t handle, const mproc_connec
   mproc_connection_options o;
   mproc_status st = mproc__read_options(where, opts, &o);
   if (st != MPROC_OK) return st;
-  if (o.mode != MPROC_CONNECTION_DUPLEX && o.mode != MPROC_CONNECTION_RECV_ONLY &&
-      o.mode != MPROC_CONNECTION_SEND_ONLY) {
-    return mproc__failf(MPROC_E_INVAL, "%s: %d is not a connection mode", where,
-                        static_cast<int>(o.mode));
+  // Read as an int: a C caller may have stored any number there, and loading it as the enum
+  // would be undefined in C++.
+  int mode = 0;
+  static_assert(sizeof mode == sizeof o.mode, "mproc_connection_mode is int-sized");
+  std::memcpy(&mode, &o.mode, sizeof mode);
+  if (mode != MPROC_CONNECTION_DUPLEX && mode != MPROC_CONNECTION_RECV_ONLY &&
+      mode != MPROC_CONNECTION_SEND_ONLY) {
+    return mproc__failf(MPROC_E_INVAL, "%s: %d is not a connection mode", where, mode);
   }
   std::string name = o.name != nullptr ? std::string(o.name)
                                        : "Connection-" + std::to_string(++g_connection_counter);
