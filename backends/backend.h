@@ -177,25 +177,34 @@ mproc_status mproc__channel_send(intptr_t handle, const void* data, size_t len, 
 class mproc__channel_sink {
  public:
   virtual ~mproc__channel_sink() = default;
-  // Room for `size` bytes (non-NULL even for 0), or NULL to refuse the message with *why:
-  // MPROC_E_BUFFER_TOO_SHORT leaves it in the channel when keeps_refused() (it can be received
-  // again), any other refusal drops it.
-  // The backend sets no error text for a refusal: the caller, who refused, words it.
+  // Where the first bytes may land before the size is known (the caller's buffer), or NULL when
+  // the caller has none yet; *cap is its size. Lets one system call receive a small message.
+  virtual void* first_room(size_t* cap) = 0;
+  // Room for `size` bytes (non-NULL even for 0; returning first_room's pointer means the bytes
+  // already there are in place), or NULL to refuse the message with *why:
+  // MPROC_E_BUFFER_TOO_SHORT keeps it for a later call (see mproc__channel_held), any other
+  // refusal drops it. The backend sets no error text for a refusal: the caller words it.
   virtual void* place(uint64_t size, mproc_status* why) = 0;
-  // True when a refusal must leave the message in place: the backend then looks at the size
-  // before consuming anything, which may cost a system call more.
-  virtual bool keeps_refused() const = 0;
 };
 
-// Receives the next message into the room sink->place gives. Waits up to timeout_ms for a message
-// to start (MPROC_E_TIMEOUT); once one has started, waits for the rest while its sender lives.
-// *size is the message's size (also when the sink refused it). MPROC_E_EOF: no process has the
-// other end open any more, or the sender died mid-message (the partial message is dropped, never
-// delivered). MPROC_E_CORRUPT: packets that do not form a message, e.g. several processes sending
-// large messages on one end at once; MPROC_E_MESSAGE_LOST: another receiver took the message whose
-// size this one had already been told.
+// A message refused with MPROC_E_BUFFER_TOO_SHORT after the backend had taken its start from the
+// channel: the receiving connection keeps it (in this process) and hands it back to the next
+// mproc__channel_recv, which delivers it before anything else. Filled and emptied by the backend.
+struct mproc__channel_held {
+  bool present = false;
+  uint64_t size = 0;   // the whole message
+  std::string start;   // its first bytes; the rest is still in the channel
+  uint64_t sender = 0;  // backend-private (POSIX: the sender's pid)
+};
+
+// Receives the next message (the held one first) into the room sink->place gives. Waits up to
+// timeout_ms for a message to start (MPROC_E_TIMEOUT); once one has started, waits for the rest
+// while its sender lives. *size is the message's size (also when the sink refused it).
+// MPROC_E_EOF: no process has the other end open any more, or the sender died mid-message (the
+// partial message is dropped, never delivered). MPROC_E_CORRUPT: packets that do not form a
+// message, e.g. several processes sending large messages on one end at once.
 mproc_status mproc__channel_recv(intptr_t handle, int64_t timeout_ms, mproc__channel_sink* sink,
-                                 const char* what, uint64_t* size);
+                                 mproc__channel_held* held, const char* what, uint64_t* size);
 
 // ---- Waiting on several handles -----------------------------------------------------------------
 // Readiness is the OS's "readable or hung up": a channel with a message or at its end, a process

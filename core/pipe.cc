@@ -30,6 +30,11 @@ struct mproc_connection {
   // must not interleave with another thread's); receives too.
   std::timed_mutex send_mu;
   std::timed_mutex recv_mu;
+  // A message refused as too long for the caller's buffer after its start was taken from the
+  // channel; delivered first by the next receive. Guarded by recv_mu; has_held mirrors
+  // held.present for poll, which does not take recv_mu.
+  mproc__channel_held held;
+  std::atomic<bool> has_held{false};
 };
 
 namespace {
@@ -88,10 +93,14 @@ bool lock_within(std::timed_mutex& mu, int64_t timeout_ms, int64_t* left) {
   return true;
 }
 
-// Receives into the caller's buffer; a message that does not fit stays in the channel.
+// Receives into the caller's buffer; a message that does not fit is kept for the next call.
 class buffer_sink final : public mproc__channel_sink {
  public:
   buffer_sink(void* buf, size_t cap, uint64_t max) : buf_(buf), cap_(cap), max_(max) {}
+  void* first_room(size_t* cap) override {
+    *cap = cap_;
+    return buf_;
+  }
   void* place(uint64_t size, mproc_status* why) override {
     if (max_ != 0 && size > max_) {
       *why = MPROC_E_TOO_BIG;  // could never be received: drop it
@@ -103,7 +112,6 @@ class buffer_sink final : public mproc__channel_sink {
     }
     return buf_ != nullptr ? buf_ : &empty_;
   }
-  bool keeps_refused() const override { return true; }
 
  private:
   void* buf_;
@@ -126,7 +134,10 @@ class alloc_sink final : public mproc__channel_sink {
     if (data_ == nullptr) *why = MPROC_E_NOMEM;
     return data_;
   }
-  bool keeps_refused() const override { return false; }
+  void* first_room(size_t* cap) override {
+    *cap = 0;
+    return nullptr;
+  }
   void* release() {
     void* d = data_;
     data_ = nullptr;
@@ -262,12 +273,13 @@ MPROC_API mproc_status mproc_connection_recv_bytes(mproc_connection* c, void* bu
   std::lock_guard<std::timed_mutex> lock(c->recv_mu, std::adopt_lock);
   buffer_sink sink(buf, cap, c->max_message);
   uint64_t size = 0;
-  st = mproc__channel_recv(fd, left, &sink, c->recv_what.c_str(), &size);
+  st = mproc__channel_recv(fd, left, &sink, &c->held, c->recv_what.c_str(), &size);
+  c->has_held.store(c->held.present, std::memory_order_release);
   *len = static_cast<size_t>(size);
   if (st == MPROC_E_BUFFER_TOO_SHORT) {
     return mproc__failf(st,
-                        "%s: %s: the next message is %d bytes but the buffer holds %d; it was left "
-                        "in place: receive it again with a buffer of at least %d bytes",
+                        "%s: %s: the next message is %d bytes but the buffer holds %d; it is kept: "
+                        "receive it again with a buffer of at least %d bytes",
                         where, c->describe, size, cap, size);
   }
   if (st == MPROC_E_TOO_BIG) {
@@ -307,7 +319,8 @@ MPROC_API mproc_status mproc_connection_recv_bytes_alloc(mproc_connection* c, si
   if (maxlength != 0 && (limit == 0 || maxlength < limit)) limit = maxlength;
   alloc_sink sink(limit);
   uint64_t size = 0;
-  st = mproc__channel_recv(fd, left, &sink, c->recv_alloc_what.c_str(), &size);
+  st = mproc__channel_recv(fd, left, &sink, &c->held, c->recv_alloc_what.c_str(), &size);
+  c->has_held.store(c->held.present, std::memory_order_release);
   if (st == MPROC_E_TOO_BIG) {
     *len = static_cast<size_t>(std::min<uint64_t>(size, SIZE_MAX));
     const bool caller_limit = maxlength != 0 && limit == maxlength;
@@ -339,6 +352,10 @@ MPROC_API mproc_status mproc_connection_poll(mproc_connection* c, int64_t timeou
   if (st != MPROC_OK) return st;
   st = require_receiver(where, c);
   if (st != MPROC_OK) return st;
+  if (c->has_held.load(std::memory_order_acquire)) {
+    *ready = 1;
+    return MPROC_OK;
+  }
   uint8_t flag = 0;
   size_t count = 0;
   st = mproc__handles_wait(&fd, 1, timeout_ms, c->poll_what.c_str(), &flag, &count);
@@ -350,7 +367,11 @@ MPROC_API mproc_status mproc_connection_poll(mproc_connection* c, int64_t timeou
 MPROC_API mproc_status mproc_connection_close(mproc_connection* c) {
   if (c == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_connection_close: connection is NULL");
   intptr_t fd = c->fd.exchange(-1, std::memory_order_acq_rel);
-  if (fd >= 0) mproc__handle_close(fd);
+  if (fd >= 0) {
+    mproc__handle_close(fd);
+    c->held = mproc__channel_held();  // a kept message dies with the connection
+    c->has_held.store(false, std::memory_order_release);
+  }
   return MPROC_OK;
 }
 

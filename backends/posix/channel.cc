@@ -55,8 +55,9 @@ constexpr size_t kHeader = sizeof(packet_header);
 // enough to fit the default send buffer three times over (so the sender rarely waits per packet).
 constexpr size_t kMaxPayload = 64 * 1024 - kHeader;
 constexpr size_t kMinPayload = 2048;
-// Asked of the kernel for each end (it clamps to net.core.wmem_max); more room in flight lets a
-// large message stream without the sender sleeping after every packet.
+// Asked of the kernel for each end (it clamps to net.core.wmem_max, often 208 KiB, giving twice
+// that): a process may send a burst of messages before anyone receives, and the default buffer
+// holds only three full packets.
 constexpr int kSendBuffer = 1 << 20;
 // While waiting for the rest of a message, how often to check that its sender still lives.
 constexpr int64_t kLivenessCheckMs = 100;
@@ -191,13 +192,11 @@ mproc_status read_rest(int fd, char* dest, uint64_t got, uint64_t size, uint32_t
   return MPROC_OK;
 }
 
+// After a first receive that did not yield a first packet (r bytes; errno e when r < 0). A bad
+// packet has been consumed already.
 mproc_status first_packet_error(int fd, ssize_t r, int e, const char* what) {
   if (r == 0 || (r < 0 && e == ECONNRESET)) return fail_eof(what);
   if (r < 0) return mproc__fail_os(e, std::string(what) + ": recvmsg");
-  // A packet that does not start a message: consume what it was and report it.
-  packet_header h{};
-  int mf = 0;
-  recv_packet(fd, &h, nullptr, 0, MSG_DONTWAIT, &mf);
   drop_strays(fd);
   return fail_corrupt(what, "found a packet that does not start a message; dropped it");
 }
@@ -211,7 +210,7 @@ mproc_status mproc__channel_pair(bool duplex, const char* what, intptr_t* first,
   }
   for (int fd : sv) {
     int size = kSendBuffer;
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);  // best effort: a hint
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);  // a hint: failure is harmless
   }
   // One way: the kernel makes sv[0] unable to send, and so sv[1] unable to receive (reads there
   // see end of file), whoever holds them.
@@ -315,97 +314,78 @@ mproc_status mproc__channel_send(intptr_t handle, const void* data, size_t len, 
 }
 
 mproc_status mproc__channel_recv(intptr_t handle, int64_t timeout_ms, mproc__channel_sink* sink,
-                                 const char* what, uint64_t* size) {
+                                 mproc__channel_held* held, const char* what, uint64_t* size) {
   const int fd = static_cast<int>(handle);
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
   *size = 0;
-  for (;;) {
-    // Blocking forever needs no poll: the receive itself waits (one system call per message).
-    int flags = 0;
-    if (timeout_ms >= 0) {
-      int w = wait_fd(fd, POLLIN, remaining(deadline));
-      if (w < 0) return mproc__fail_os(errno, std::string(what) + ": poll");
-      if (w == 0) {
-        return mproc__failf(MPROC_E_TIMEOUT, "%s: no message arrived within %d ms", what,
-                            timeout_ms);
-      }
-      flags = MSG_DONTWAIT;
-    }
-    packet_header h{};
-    int mf = 0;
-    if (sink->keeps_refused()) {
-      // Learn the size without consuming: a refused message must stay for the next call.
-      ssize_t r = recv_packet(fd, &h, nullptr, 0, flags | MSG_PEEK, &mf);
-      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (timeout_ms < 0 && wait_fd(fd, POLLIN, -1) < 0) {
-          return mproc__fail_os(errno, std::string(what) + ": poll");
-        }
-        continue;  // another receiver took it, or the descriptor is non-blocking
-      }
-      if (r < static_cast<ssize_t>(kHeader) || h.tag != kFirst) {
-        return first_packet_error(fd, r, errno, what);
-      }
-      *size = h.value;
-      mproc_status why = MPROC_OK;
-      char* dest = static_cast<char*>(sink->place(h.value, &why));
-      if (dest == nullptr && why == MPROC_E_BUFFER_TOO_SHORT) return why;
-      if (dest != nullptr) {
-        packet_header got{};
-        const size_t cap = static_cast<size_t>(h.value);
-        r = recv_packet(fd, &got, dest, cap, MSG_DONTWAIT, &mf);
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-        if (r < static_cast<ssize_t>(kHeader) || (got.tag != kFirst && got.tag != kMore)) {
-          return first_packet_error(fd, r, errno, what);
-        }
-        if (got.tag != kFirst || got.value != h.value || (mf & MSG_TRUNC) != 0) {
-          // Another receiver took the message between the look and the take: what arrived is
-          // a different one, which may not fit. Never deliver part of it.
-          if (got.tag == kFirst) {
-            const uint64_t part = std::min<uint64_t>(static_cast<uint64_t>(r) - kHeader, cap);
-            read_rest(fd, nullptr, part, got.value, got.pid, what);
-          }
-          return mproc__failf(MPROC_E_MESSAGE_LOST,
-                              "%s: another receiver took the %d-byte message this call had "
-                              "reserved room for, and the next message (%d bytes) was dropped "
-                              "rather than delivered in part; receive on one end from one "
-                              "process at a time",
-                              what, h.value, got.value);
-        }
-        return read_rest(fd, dest, static_cast<uint64_t>(r) - kHeader, h.value, got.pid, what);
-      }
-      // Refused for good (too big): receive it below and drop it.
-      ssize_t d = recv_packet(fd, &h, scratch(), kMaxPayload, MSG_DONTWAIT, &mf);
-      if (d < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return why;  // someone took it
-      if (d < static_cast<ssize_t>(kHeader) || h.tag != kFirst) {
-        return first_packet_error(fd, d, errno, what);
-      }
-      mproc_status st = read_rest(fd, nullptr, static_cast<uint64_t>(d) - kHeader, h.value, h.pid,
-                                  what);
-      return st == MPROC_OK ? why : st;
-    }
-
-    ssize_t r = recv_packet(fd, &h, scratch(), kMaxPayload, flags, &mf);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (timeout_ms < 0 && wait_fd(fd, POLLIN, -1) < 0) {
-        return mproc__fail_os(errno, std::string(what) + ": poll");
-      }
-      continue;
-    }
-    if (r < static_cast<ssize_t>(kHeader) || h.tag != kFirst || (mf & MSG_TRUNC) != 0) {
-      return first_packet_error(fd, r, errno, what);
-    }
-    const uint64_t part = static_cast<uint64_t>(r) - kHeader;
-    if (part > h.value) return fail_corrupt(what, "a first packet longer than its message");
-    *size = h.value;
+  if (held->present) {
+    *size = held->size;
     mproc_status why = MPROC_OK;
-    char* dest = static_cast<char*>(sink->place(h.value, &why));
-    if (dest == nullptr) {
-      mproc_status st = read_rest(fd, nullptr, part, h.value, h.pid, what);
-      return st == MPROC_OK ? why : st;
-    }
-    if (part > 0) std::memcpy(dest, scratch(), static_cast<size_t>(part));
-    return read_rest(fd, dest, part, h.value, h.pid, what);
+    char* dest = static_cast<char*>(sink->place(held->size, &why));
+    if (dest == nullptr && why == MPROC_E_BUFFER_TOO_SHORT) return why;
+    std::string start;
+    start.swap(held->start);
+    held->present = false;
+    if (dest != nullptr && !start.empty()) std::memcpy(dest, start.data(), start.size());
+    mproc_status st = read_rest(fd, dest, start.size(), held->size,
+                                static_cast<uint32_t>(held->sender), what);
+    return dest == nullptr && st == MPROC_OK ? why : st;
   }
+
+  // The first packet lands in the caller's buffer as far as it reaches, the rest in scratch: one
+  // system call receives a message that fits, and one that does not is not lost (it is held).
+  size_t cap = 0;
+  char* room = static_cast<char*>(sink->first_room(&cap));
+  const size_t direct = room != nullptr ? std::min(cap, kMaxPayload) : 0;
+  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  // Blocking forever needs no poll: the receive itself waits. With a timeout, try first and poll
+  // only when nothing is there.
+  const int flags = timeout_ms < 0 ? 0 : MSG_DONTWAIT;
+  packet_header h{};
+  ssize_t r;
+  int mf = 0;
+  for (;;) {
+    iovec iov[3] = {{&h, kHeader}, {room, direct}, {scratch(), kMaxPayload - direct}};
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = 3;
+    do {
+      r = ::recvmsg(fd, &m, flags);
+    } while (r < 0 && errno == EINTR);
+    mf = m.msg_flags;
+    if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    // Nothing yet (or another receiver was faster, or the descriptor is non-blocking).
+    int w = wait_fd(fd, POLLIN, remaining(deadline));
+    if (w < 0) return mproc__fail_os(errno, std::string(what) + ": poll");
+    if (w == 0) {
+      return mproc__failf(MPROC_E_TIMEOUT, "%s: no message arrived within %d ms", what,
+                          timeout_ms);
+    }
+  }
+  if (r < static_cast<ssize_t>(kHeader) || h.tag != kFirst || (mf & MSG_TRUNC) != 0) {
+    return first_packet_error(fd, r, errno, what);
+  }
+  const size_t part = static_cast<size_t>(r) - kHeader;
+  if (part > h.value) return fail_corrupt(what, "a first packet longer than its message");
+  const size_t in_room = std::min(part, direct);
+  const size_t in_scratch = part - in_room;
+  *size = h.value;
+  mproc_status why = MPROC_OK;
+  char* dest = static_cast<char*>(sink->place(h.value, &why));
+  if (dest == nullptr) {
+    if (why == MPROC_E_BUFFER_TOO_SHORT) {
+      held->start.assign(room != nullptr ? room : "", in_room);
+      held->start.append(scratch(), in_scratch);
+      held->size = h.value;
+      held->sender = h.pid;
+      held->present = true;
+      return why;
+    }
+    mproc_status st = read_rest(fd, nullptr, part, h.value, h.pid, what);
+    return st == MPROC_OK ? why : st;
+  }
+  if (dest != room && in_room > 0) std::memcpy(dest, room, in_room);
+  if (in_scratch > 0) std::memcpy(dest + in_room, scratch(), in_scratch);
+  return read_rest(fd, dest, part, h.value, h.pid, what);
 }
 
 mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t timeout_ms,

@@ -84,13 +84,14 @@ MPROC_API mproc_status mproc_connection_send_bytes(mproc_connection* c, const vo
  * recv_bytes_into). Waits up to timeout_ms for a message to start (MPROC_E_TIMEOUT); once started,
  * waits for the rest while its sender lives.
  * MPROC_E_BUFFER_TOO_SHORT: the message is larger than cap; *len is its size and the message is
- * NOT consumed — call again with a buffer of at least *len bytes. MPROC_E_TOO_BIG: the message is
+ * NOT lost: this connection keeps it and its next receive delivers it — call again with a buffer
+ * of at least *len bytes (until then only mproc_connection_poll, not the OS handle, shows it; it
+ * is dropped if the connection is closed). MPROC_E_TOO_BIG: the message is
  * above the connection's maximum; *len is its size and it was dropped. MPROC_E_EOF: no process has
  * the other end open any more and every message sent has been received, or the sender died in the
  * middle of this message (the partial message is dropped, never delivered). Also MPROC_E_CLOSED,
  * MPROC_E_STATE (a send-only end), MPROC_E_INVAL (NULL len, or NULL buf with cap > 0),
- * MPROC_E_CORRUPT / MPROC_E_MESSAGE_LOST (large messages with several receivers or senders at
- * once on one end). */
+ * MPROC_E_CORRUPT (large messages with several receivers or senders at once on one end). */
 MPROC_API mproc_status mproc_connection_recv_bytes(mproc_connection* c, void* buf, size_t cap,
                                                    int64_t timeout_ms, size_t* len);
 
@@ -122,8 +123,9 @@ MPROC_API void mproc_connection_destroy(mproc_connection* c);
 MPROC_API mproc_status mproc_connection_handle(const mproc_connection* c, intptr_t* out);
 
 /* The OS handle for an outside event loop or mproc_wait: readable (POSIX fd) when a message is
- * waiting or the other end is closed for good — the same moments mproc_connection_poll reports.
- * Only receive with the mproc_connection_* calls. Owned by c. Errors: MPROC_E_CLOSED. */
+ * waiting or the other end is closed for good — what mproc_connection_poll reports, except a
+ * message kept after MPROC_E_BUFFER_TOO_SHORT. Only receive with the mproc_connection_* calls.
+ * Owned by c. Errors: MPROC_E_CLOSED. */
 MPROC_API mproc_status mproc_connection_fileno(const mproc_connection* c, intptr_t* out);
 
 /* The connection's name ("<pipe>[0]", "<pipe>[1]" or the name it was opened with). Owned by c. */

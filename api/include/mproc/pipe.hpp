@@ -99,7 +99,7 @@ class Connection {
   }
 
   // Receives the next message into buffer and returns its size. A message larger than capacity
-  // throws errc::buffer_too_short (the message says its size) and stays in the connection.
+  // throws errc::buffer_too_short (the message says its size) and is kept for the next receive.
   std::size_t recv_bytes_into(void* buffer, std::size_t capacity) {
     std::size_t len = 0;
     detail::check(
@@ -107,7 +107,7 @@ class Connection {
     return len;
   }
   // The same without throwing: returns the message's size, also when ec is
-  // errc::buffer_too_short (the message then stays: call again with that much room).
+  // errc::buffer_too_short (the message is then kept: call again with that much room).
   std::size_t recv_bytes_into(void* buffer, std::size_t capacity, std::error_code& ec) noexcept {
     std::size_t len = 0;
     detail::assign(
