@@ -15,6 +15,11 @@
 // messages' packets interleaved reports MPROC_E_CORRUPT rather than delivering a mix. The pid lets
 // a receiver waiting for the rest of a message notice that its sender died even while another
 // process still holds the sending end open: a partial message then ends in MPROC_E_EOF, not a hang.
+// sendmsg gathers header and payload and recvmsg scatters them, so user space copies nothing on
+// the way except the first packet of a message received without a caller's buffer. A receive
+// takes one system call for a message that fits; one found too long for the caller's buffer is
+// handed to the connection to keep (mproc__channel_held) rather than peeked at first, which would
+// cost a system call on every receive.
 //
 // Descriptors stay in blocking mode (the mode is shared with every process holding the end);
 // timeouts come from poll() and MSG_DONTWAIT. A user who sets O_NONBLOCK for an event loop is
