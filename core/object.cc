@@ -61,7 +61,9 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
   h->payload_size = payload_size;
   h->creator_pid = mproc__current_pid();
   std::memcpy(h->name, n.c_str(), n.size() + 1);
-  // Published last, with release order: an opener that sees the magic sees the rest.
+  // Published last: an opener that sees the magic sees the rest. A release store rather than a
+  // fence and a plain store: GCC refuses atomic_thread_fence under -fsanitize=thread (-Werror=tsan),
+  // and C++17 has no atomic_ref for a field of a mapped struct.
   __atomic_store_n(&h->magic, kObjectMagic, __ATOMIC_RELEASE);
   *out = obj;
   return MPROC_OK;

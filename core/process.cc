@@ -26,7 +26,7 @@ struct mproc_process {
   std::string identity;
   bool daemon = false;
   mproc_start_method method = MPROC_START_DEFAULT;
-  std::vector<intptr_t> handles;                // duplicates, closed on destroy
+  std::vector<intptr_t> handles;                // duplicates, closed once started (or on destroy)
   std::shared_ptr<mproc__tracked_child> child;  // set by start
   mutable std::string failure;                  // copy handed out by mproc_process_failure
 };
@@ -206,6 +206,10 @@ MPROC_API mproc_status mproc_process_start(mproc_process* p) {
   if (st != MPROC_OK) return st;
   p->child = std::make_shared<mproc__tracked_child>(c, p->name, p->daemon);
   mproc__children_add(p->child);
+  // The child has its copies now. Ours must not outlive the start: a Pipe end kept open here
+  // would hide from its peer that the child closed it or died (no end of file ever).
+  for (intptr_t h : p->handles) mproc__handle_close(h);
+  p->handles.clear();
   return MPROC_OK;
 }
 

@@ -57,6 +57,10 @@ MPROC_API const char* mproc_version_string(void);
 /* The backend chosen when the library was built: "posix", "win32" or "libuv". Static storage. */
 MPROC_API const char* mproc_backend_name(void);
 
+/* Releases memory the library allocated for the caller (e.g. mproc_connection_recv_bytes_alloc).
+ * NULL is harmless. Thread-safe. */
+MPROC_API void mproc_free(void* p);
+
 MPROC_EXTERN_C_END
 
 #endif /* MPROC_COMMON_H */

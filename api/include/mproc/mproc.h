@@ -15,9 +15,11 @@
 #include "mproc/common.h"
 #include "mproc/error.h"
 #include "mproc/init.h"
+#include "mproc/pipe.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
 #include "mproc/serial.h"
 #include "mproc/serial_channel.h"
+#include "mproc/wait.h"
 
 #endif /* MPROC_MPROC_H */

@@ -8,7 +8,9 @@
 #include "mproc/handles.hpp"
 #include "mproc/init.hpp"
 #include "mproc/mproc.h"
+#include "mproc/pipe.hpp"
 #include "mproc/process.hpp"
 #include "mproc/serial.hpp"
+#include "mproc/wait.hpp"
 
 #endif  // MPROC_MPROC_HPP
