@@ -78,14 +78,26 @@ Table* g_table = new Table;
 
 }  // namespace
 
-void mproc__children_add(std::shared_ptr<mproc__tracked_child> child) {
-  absl::MutexLock lock(&g_table->mu);
-  auto& live = g_table->live;
-  // Children already seen to end (joined through their handle) leave the table here, so a
-  // program that starts and joins processes in a loop holds no handles of finished ones.
+namespace {
+
+// Children already seen to end (joined through their handle) leave the table, so a program that
+// starts and joins processes in a loop holds no descriptors of finished ones.
+void prune_ended(std::vector<std::shared_ptr<mproc__tracked_child>>& live) {
   live.erase(std::remove_if(live.begin(), live.end(), [](const auto& c) { return c->ended(); }),
              live.end());
-  live.push_back(std::move(child));
+}
+
+}  // namespace
+
+void mproc__children_add(std::shared_ptr<mproc__tracked_child> child) {
+  absl::MutexLock lock(&g_table->mu);
+  prune_ended(g_table->live);
+  g_table->live.push_back(std::move(child));
+}
+
+void mproc__children_prune() {
+  absl::MutexLock lock(&g_table->mu);
+  prune_ended(g_table->live);
 }
 
 std::vector<std::shared_ptr<mproc__tracked_child>> mproc__children_live() {

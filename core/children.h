@@ -47,6 +47,9 @@ class mproc__tracked_child {
 
 void mproc__children_add(std::shared_ptr<mproc__tracked_child> child);
 
+// Drops the records of children already seen to end (never waits).
+void mproc__children_prune();
+
 // Drops the ones that have ended, returns the rest.
 std::vector<std::shared_ptr<mproc__tracked_child>> mproc__children_live();
 

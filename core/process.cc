@@ -327,8 +327,11 @@ MPROC_API const char* mproc_process_failure(const mproc_process* p) {
 
 MPROC_API void mproc_process_destroy(mproc_process* p) {
   // The children table keeps the record of a running child: it is reaped by
-  // mproc_active_children or at exit (terminated first if daemonic), never leaked.
+  // mproc_active_children or at exit (terminated first if daemonic), never leaked. The record of
+  // one that was joined goes now, with its descriptors.
+  bool joined = p != nullptr && p->child && p->child->ended();
   delete p;
+  if (joined) mproc__children_prune();
 }
 
 MPROC_API mproc_status mproc_active_children(mproc_child_info* out, size_t cap, size_t* count) {
