@@ -96,6 +96,7 @@ mproc_status mproc__mutex_unlock(void* mem) {
 mproc_status mproc__mutex_consistent(void* mem) {
   int rc = pthread_mutex_consistent(static_cast<pthread_mutex_t*>(mem));
   if (rc == 0) return MPROC_OK;
+  if (rc == EINVAL) return MPROC_E_STATE;  // not in the owner-died state
   return mproc__fail_os(rc, "pthread_mutex_consistent");
 }
 
