@@ -12,10 +12,15 @@
 #ifndef MPROC_MPROC_H
 #define MPROC_MPROC_H
 
+#include "mproc/array.h"
 #include "mproc/common.h"
 #include "mproc/error.h"
+#include "mproc/event.h"
 #include "mproc/init.h"
+#include "mproc/lock.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
+#include "mproc/types.h"
+#include "mproc/value.h"
 
 #endif /* MPROC_MPROC_H */

@@ -2,12 +2,17 @@
 #ifndef MPROC_MPROC_HPP
 #define MPROC_MPROC_HPP
 
+#include "mproc/array.hpp"
 #include "mproc/codec.hpp"
 #include "mproc/error.hpp"
+#include "mproc/event.hpp"
 #include "mproc/function.hpp"
 #include "mproc/handles.hpp"
 #include "mproc/init.hpp"
+#include "mproc/lock.hpp"
 #include "mproc/mproc.h"
 #include "mproc/process.hpp"
+#include "mproc/types.hpp"
+#include "mproc/value.hpp"
 
 #endif  // MPROC_MPROC_HPP
