@@ -99,7 +99,8 @@ mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_c
   if (h->kind != kind) {
     std::string got = obj->describe();
     delete obj;
-    return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as a %s", got, kind_name);
+    const char* article = std::strchr("AEIOU", kind_name[0]) != nullptr ? "an" : "a";
+    return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as %s %s", got, article, kind_name);
   }
   if (type_code != 0 && h->type_code != type_code) {
     std::string message =

@@ -263,6 +263,7 @@ TEST(Lock, StandardLockGuardAndUniqueLockWork) {
 
 TEST(Lock, ReleaseOfAnUnheldLockIsNotOwnerNamingTheLock) {
   mproc::Lock lock("jobs");
+  EXPECT_NO_THROW(lock.unlock()) << "unlock() runs in destructors: it reports nothing";
   try {
     lock.release();
     FAIL();

@@ -190,6 +190,8 @@ class array_handle {
     return RLock::adopt(l);
   }
 
+  template <class U, class E>
+  friend struct ::mproc::codec;  // encoding keeps the shared state alive (see export_handle)
   std::shared_ptr<mproc_array> h_;
   mutable RLock lock_ = RLock::adopt(nullptr);  // Array only; shared by copies, like the handle
 
@@ -275,7 +277,7 @@ class RawArray : public detail::array_handle<T, true> {
 template <typename T>
 struct codec<Array<T>> {
   static void encode(std::string& out, const Array<T>& a) {
-    detail::put_u64(out, export_handle(a.handle(), "Array '" + a.name() + "'"));
+    detail::put_u64(out, export_handle(a.handle(), "Array '" + a.name() + "'", a.h_));
   }
   static Array<T> decode(reader& in) {
     return Array<T>::open(import_handle(detail::get_u64(in, "Array")));
@@ -285,7 +287,7 @@ struct codec<Array<T>> {
 template <typename T>
 struct codec<RawArray<T>> {
   static void encode(std::string& out, const RawArray<T>& a) {
-    detail::put_u64(out, export_handle(a.handle(), "Array '" + a.name() + "'"));
+    detail::put_u64(out, export_handle(a.handle(), "Array '" + a.name() + "'", a.h_));
   }
   static RawArray<T> decode(reader& in) {
     return RawArray<T>::open(import_handle(detail::get_u64(in, "RawArray")));

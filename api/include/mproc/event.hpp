@@ -71,13 +71,15 @@ class Event {
     return true;
   }
 
+  template <class T, class E>
+  friend struct ::mproc::codec;  // encoding keeps the shared state alive (see export_handle)
   std::shared_ptr<mproc_event> h_;
 };
 
 template <>
 struct codec<Event> {
   static void encode(std::string& out, const Event& e) {
-    detail::put_u64(out, export_handle(e.handle(), e.describe()));
+    detail::put_u64(out, export_handle(e.handle(), e.describe(), e.h_));
   }
   static Event decode(reader& in) {
     return Event::open(import_handle(detail::get_u64(in, "Event")));

@@ -9,7 +9,9 @@
 #define MPROC_HANDLES_HPP
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mproc/error.hpp"
@@ -29,6 +31,13 @@ class handle_sink {
     handles_.push_back(handle);
     return handles_.size() - 1;
   }
+  // The same, keeping `owner` (what owns the handle) alive as long as the sink, so that the
+  // handle is still open when the collected handles are passed on — the encoded object may be a
+  // temporary copy that dies before that.
+  std::uint64_t add(std::intptr_t handle, std::shared_ptr<const void> owner) {
+    owners_.push_back(std::move(owner));
+    return add(handle);
+  }
   const std::vector<std::intptr_t>& handles() const { return handles_; }
 
   static handle_sink*& current() {
@@ -39,6 +48,7 @@ class handle_sink {
  private:
   handle_sink* previous_;
   std::vector<std::intptr_t> handles_;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 // Where a receiver looks handles up: the process's inherited handles, unless a pool worker has
@@ -57,6 +67,20 @@ class handle_source {
 
 // For a shared object's codec: the index under which `handle` travels. Throws when no Process or
 // task is encoding (a shared object only makes sense as an argument to another process).
+//
+// Pass `owner`, a shared pointer to what owns the handle, whenever the object being encoded may
+// be the last one keeping the handle open (a temporary argument is copied into the argument tuple,
+// encoded, and destroyed before the Process passes the handles on).
+inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what,
+                                   std::shared_ptr<const void> owner) {
+  detail::handle_sink* sink = detail::handle_sink::current();
+  if (sink == nullptr) {
+    throw error(errc::not_supported,
+                what + " can be encoded only as an argument of a Process or a pool task");
+  }
+  return sink->add(handle, std::move(owner));
+}
+
 inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {

@@ -64,9 +64,12 @@ class lock_base {
   // After owner_died: the state is repaired, the lock works as before.
   void mark_consistent() { detail::check(mproc_lock_consistent(h_.get())); }
 
-  // Lockable / TimedLockable.
+  // Lockable / TimedLockable. unlock() never throws, as the standard requires (std::lock_guard
+  // calls it from a destructor): a release that fails — the caller does not hold the lock, e.g.
+  // because a wait could not take back a lock that became unusable — is ignored; release()
+  // reports it.
   void lock() { acquire(true); }
-  void unlock() { release(); }
+  void unlock() noexcept { (void)mproc_lock_release(h_.get()); }
   bool try_lock() { return acquire(false); }
   template <typename Rep, typename Period>
   bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
@@ -126,6 +129,8 @@ class lock_base {
   inline bool acquire_ms(std::int64_t timeout_ms);
 
  private:
+  template <class T, class E>
+  friend struct ::mproc::codec;  // encoding keeps the shared state alive (see export_handle)
   std::shared_ptr<mproc_lock> h_;
 };
 
@@ -200,7 +205,7 @@ class RLock : public lock_base {
 template <>
 struct codec<Lock> {
   static void encode(std::string& out, const Lock& l) {
-    detail::put_u64(out, export_handle(l.handle(), l.describe()));
+    detail::put_u64(out, export_handle(l.handle(), l.describe(), l.h_));
   }
   static Lock decode(reader& in) { return Lock::open(import_handle(detail::get_u64(in, "Lock"))); }
 };
@@ -208,7 +213,7 @@ struct codec<Lock> {
 template <>
 struct codec<RLock> {
   static void encode(std::string& out, const RLock& l) {
-    detail::put_u64(out, export_handle(l.handle(), l.describe()));
+    detail::put_u64(out, export_handle(l.handle(), l.describe(), l.h_));
   }
   static RLock decode(reader& in) {
     return RLock::open(import_handle(detail::get_u64(in, "RLock")));

@@ -114,6 +114,8 @@ class value_handle {
     return v;
   }
 
+  template <class U, class E>
+  friend struct ::mproc::codec;  // encoding keeps the shared state alive (see export_handle)
   std::shared_ptr<mproc_value> h_;
 };
 
@@ -210,7 +212,7 @@ class RawValue : public detail::value_handle<T> {
 template <typename T>
 struct codec<Value<T>> {
   static void encode(std::string& out, const Value<T>& v) {
-    detail::put_u64(out, export_handle(v.handle(), "Value '" + v.name() + "'"));
+    detail::put_u64(out, export_handle(v.handle(), "Value '" + v.name() + "'", v.h_));
   }
   static Value<T> decode(reader& in) {
     return Value<T>::open(import_handle(detail::get_u64(in, "Value")));
@@ -220,7 +222,7 @@ struct codec<Value<T>> {
 template <typename T>
 struct codec<RawValue<T>> {
   static void encode(std::string& out, const RawValue<T>& v) {
-    detail::put_u64(out, export_handle(v.handle(), "Value '" + v.name() + "'"));
+    detail::put_u64(out, export_handle(v.handle(), "Value '" + v.name() + "'", v.h_));
   }
   static RawValue<T> decode(reader& in) {
     return RawValue<T>::open(import_handle(detail::get_u64(in, "RawValue")));
