@@ -13,13 +13,16 @@
 #define MPROC_MPROC_H
 
 #include "mproc/array.h"
+#include "mproc/barrier.h"
 #include "mproc/common.h"
+#include "mproc/condition.h"
 #include "mproc/error.h"
 #include "mproc/event.h"
 #include "mproc/init.h"
 #include "mproc/lock.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
+#include "mproc/semaphore.h"
 #include "mproc/types.h"
 #include "mproc/value.h"
 

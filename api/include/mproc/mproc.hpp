@@ -3,7 +3,9 @@
 #define MPROC_MPROC_HPP
 
 #include "mproc/array.hpp"
+#include "mproc/barrier.hpp"
 #include "mproc/codec.hpp"
+#include "mproc/condition.hpp"
 #include "mproc/error.hpp"
 #include "mproc/event.hpp"
 #include "mproc/function.hpp"
@@ -12,6 +14,7 @@
 #include "mproc/lock.hpp"
 #include "mproc/mproc.h"
 #include "mproc/process.hpp"
+#include "mproc/semaphore.hpp"
 #include "mproc/types.hpp"
 #include "mproc/value.hpp"
 
