@@ -1,5 +1,12 @@
-// core/barrier.cc — Barrier: Python's threading.Barrier state machine, in shared memory, guarded by
-// an internal robust mutex, with waiters sleeping on a sequence word bumped at every change.
+// core/barrier.cc — Barrier: Python's threading.Barrier semantics in shared memory, guarded by an
+// internal robust mutex, with waiters sleeping on a round counter.
+//
+// Python drains a released round (the next round waits until every released thread has left)
+// and so does a reset; a party killed while asleep never leaves, and the barrier would drain
+// forever. Here every round has a number instead: the round ends (released, or broken by a
+// timeout, abort or reset) by moving to the next number, and each sleeper looks up how its own
+// round ended. Nobody has to leave, so a dead party cannot wedge the barrier: it counts as having
+// arrived, as it did.
 #include "mproc/barrier.h"
 
 #include <atomic>
@@ -17,18 +24,18 @@
 
 namespace {
 
-// Python's states.
-constexpr int32_t kFilling = 0, kDraining = 1, kResetting = -1, kBroken = -2;
+constexpr uint32_t kHistory = 256;  // rounds whose outcome a late sleeper can still look up
 
 struct barrier_state {
-  std::atomic<uint32_t> seq;  // futex word, bumped at every state change
-  std::atomic<int32_t> state;
-  std::atomic<uint32_t> count;     // threads inside wait()
-  std::atomic<uint32_t> sleepers;  // threads asleep on seq, so that changes skip the wake call
+  std::atomic<uint32_t> round;     // futex word: the current round's number
+  std::atomic<uint32_t> count;     // parties arrived in the current round
+  std::atomic<uint32_t> broken;    // 1 after abort, a timeout or a failed action, until reset
+  std::atomic<uint32_t> sleepers;  // threads asleep on round, so that a change skips the wake
   uint32_t parties;
   uint32_t reserved;
-  int64_t default_timeout_ms;  // MPROC_INFINITE: none
-  char action[256];            // registered name; "" when none
+  int64_t default_timeout_ms;        // MPROC_INFINITE: none
+  uint64_t released[kHistory / 64];  // bit (n % kHistory): round n ended released
+  char action[256];                  // registered name; "" when none
 };
 
 size_t state_offset() { return (mproc__mutex_size() + 63) & ~size_t{63}; }
@@ -55,20 +62,33 @@ mproc_barrier* wrap(mproc__object* raw) {
   return b;
 }
 
-// Under the mutex: wakes every sleeper to look at the new state.
-void changed(mproc_barrier* b) {
-  b->st->seq.fetch_add(1, std::memory_order_seq_cst);
-  if (b->st->sleepers.load(std::memory_order_seq_cst) > 0) {
-    mproc__word_wake(futex_word(&b->st->seq), INT32_MAX);
+// Under the mutex: ends the current round, released or not, and wakes its sleepers.
+void end_round(mproc_barrier* b, bool released) {
+  barrier_state* s = b->st;
+  uint32_t n = s->round.load(std::memory_order_relaxed);
+  uint64_t bit = uint64_t{1} << (n % 64);
+  uint64_t& word = s->released[(n % kHistory) / 64];
+  word = released ? (word | bit) : (word & ~bit);
+  s->count.store(0, std::memory_order_relaxed);
+  s->round.store(n + 1, std::memory_order_seq_cst);
+  if (s->sleepers.load(std::memory_order_seq_cst) > 0) {
+    mproc__word_wake(futex_word(&s->round), INT32_MAX);
   }
 }
 
-void break_barrier(mproc_barrier* b) {
-  b->st->state.store(kBroken, std::memory_order_relaxed);
-  changed(b);
+bool was_released(const mproc_barrier* b, uint32_t n) {
+  uint32_t now = b->st->round.load(std::memory_order_relaxed);
+  if (now - n > kHistory) return true;  // too long ago to know: it can only have passed
+  return (b->st->released[(n % kHistory) / 64] >> (n % 64) & 1u) != 0;
 }
 
-// A process that died holding the mutex was in the middle of a state change (or of the action):
+// Under the mutex: breaks the barrier; the sleepers of the current round wake up broken.
+void break_barrier(mproc_barrier* b) {
+  b->st->broken.store(1, std::memory_order_relaxed);
+  if (b->st->count.load(std::memory_order_relaxed) > 0) end_round(b, false);
+}
+
+// A process that died holding the mutex was in the middle of a change (or of the action):
 // nobody can vouch for the round, so the barrier breaks, and the mutex is usable again.
 mproc_status lock(mproc_barrier* b, const char* where) {
   mproc_status st = mproc__mutex_lock(b->mutex, MPROC_INFINITE);
@@ -83,24 +103,6 @@ mproc_status lock(mproc_barrier* b, const char* where) {
 }
 
 void unlock(mproc_barrier* b) { mproc__mutex_unlock(b->mutex); }
-
-// Under the mutex: sleeps until the state changes or the deadline passes; the mutex is held again
-// on return. MPROC_E_TIMEOUT when the deadline had passed.
-mproc_status await_change(mproc_barrier* b, const mproc__deadline& deadline, const char* where) {
-  int64_t left = deadline.remaining_ms();
-  if (left == 0) return MPROC_E_TIMEOUT;
-  uint32_t seen = b->st->seq.load(std::memory_order_relaxed);
-  b->st->sleepers.fetch_add(1, std::memory_order_seq_cst);
-  unlock(b);
-  mproc_status w = mproc__word_wait(futex_word(&b->st->seq), seen, left);
-  b->st->sleepers.fetch_sub(1, std::memory_order_relaxed);
-  mproc_status st = lock(b, where);
-  if (st != MPROC_OK) return st;
-  if (w != MPROC_OK && w != MPROC_E_TIMEOUT) {
-    return mproc__failf(w, "%s: %s: %s", where, b->what, mproc_last_error());
-  }
-  return MPROC_OK;
-}
 
 // Under the mutex: the last to arrive runs the action. Returns "" or why it failed.
 std::string run_action(mproc_barrier* b) {
@@ -119,19 +121,6 @@ std::string run_action(mproc_barrier* b) {
   }
   if (rc != 0) return absl::StrFormat("its action '%s' returned %d", name, rc);
   return std::string();
-}
-
-// Under the mutex, when a waiter leaves: the last one out of a released or reset round makes the
-// barrier ready for the next.
-void leave(mproc_barrier* b) {
-  barrier_state* s = b->st;
-  uint32_t left = s->count.load(std::memory_order_relaxed) - 1;
-  s->count.store(left, std::memory_order_relaxed);
-  int32_t state = s->state.load(std::memory_order_relaxed);
-  if (left == 0 && (state == kResetting || state == kDraining)) {
-    s->state.store(kFilling, std::memory_order_relaxed);
-    changed(b);
-  }
 }
 
 }  // namespace
@@ -210,62 +199,56 @@ MPROC_API mproc_status mproc_barrier_wait(mproc_barrier* b, int64_t timeout_ms, 
   mproc__deadline deadline(timeout_ms);
   st = lock(b, where);
   if (st != MPROC_OK) return st;
-
-  // Python's _enter: wait while the previous round drains or resets.
-  for (;;) {
-    int32_t state = s->state.load(std::memory_order_relaxed);
-    if (state != kDraining && state != kResetting) break;
-    st = await_change(b, deadline, where);
-    if (st == MPROC_E_TIMEOUT) {
-      unlock(b);
-      return mproc__failf(MPROC_E_TIMEOUT,
-                          "%s: %s: the previous round was still leaving the barrier after %d ms",
-                          where, b->what, timeout_ms);
-    }
-    if (st != MPROC_OK) return st;  // could not relock: the text is set
-  }
-  if (s->state.load(std::memory_order_relaxed) == kBroken) {
+  if (s->broken.load(std::memory_order_relaxed) != 0) {
     unlock(b);
     return mproc__failf(MPROC_E_BROKEN, "%s: %s is broken (reset it to use it again)", where,
                         b->what);
   }
-  uint32_t arrived = s->count.load(std::memory_order_relaxed);
+  const uint32_t my_round = s->round.load(std::memory_order_relaxed);
+  const uint32_t arrived = s->count.load(std::memory_order_relaxed);
   s->count.store(arrived + 1, std::memory_order_relaxed);
   if (index != nullptr) *index = arrived;
 
-  mproc_status result = MPROC_OK;
-  std::string why;
   if (arrived + 1 == s->parties) {
-    why = run_action(b);
+    std::string why = run_action(b);
     if (why.empty()) {
-      s->state.store(kDraining, std::memory_order_relaxed);
-      changed(b);
-    } else {
-      break_barrier(b);
-      result = MPROC_E_BROKEN;
+      end_round(b, true);
+      unlock(b);
+      return MPROC_OK;
     }
-  } else {
-    while (s->state.load(std::memory_order_relaxed) == kFilling) {
-      st = await_change(b, deadline, where);
-      if (st == MPROC_E_TIMEOUT) {
-        break_barrier(b);
-        why = absl::StrFormat(
-            "this wait timed out after %d ms with %u of %u parties there, "
-            "which breaks the barrier",
-            timeout_ms, s->count.load(std::memory_order_relaxed), s->parties);
-        break;
-      }
-      if (st != MPROC_OK) return st;  // could not relock: the text is set
-    }
-    if (s->state.load(std::memory_order_relaxed) < 0) result = MPROC_E_BROKEN;
+    break_barrier(b);
+    unlock(b);
+    return mproc__failf(MPROC_E_BROKEN, "%s: %s: %s; the barrier is broken", where, b->what, why);
   }
-  int32_t final_state = s->state.load(std::memory_order_relaxed);
-  leave(b);
+  while (s->round.load(std::memory_order_relaxed) == my_round) {
+    int64_t left = deadline.remaining_ms();
+    if (left == 0) {
+      uint32_t there = s->count.load(std::memory_order_relaxed);
+      break_barrier(b);
+      unlock(b);
+      return mproc__failf(MPROC_E_BROKEN,
+                          "%s: %s: this wait timed out after %d ms with %u of %u parties there, "
+                          "which breaks the barrier",
+                          where, b->what, timeout_ms, there, s->parties);
+    }
+    s->sleepers.fetch_add(1, std::memory_order_seq_cst);
+    unlock(b);
+    mproc_status w = mproc__word_wait(futex_word(&s->round), my_round, left);
+    s->sleepers.fetch_sub(1, std::memory_order_relaxed);
+    st = lock(b, where);
+    if (st != MPROC_OK) return st;  // the mutex is unusable: the text is set
+    if (w != MPROC_OK && w != MPROC_E_TIMEOUT) {
+      std::string text = mproc_last_error();
+      unlock(b);
+      return mproc__failf(w, "%s: %s: %s", where, b->what, text);
+    }
+  }
+  bool released = was_released(b, my_round);
+  bool broken_now = s->broken.load(std::memory_order_relaxed) != 0;
   unlock(b);
-  if (result == MPROC_OK) return MPROC_OK;
-  if (!why.empty()) return mproc__failf(MPROC_E_BROKEN, "%s: %s: %s", where, b->what, why);
+  if (released) return MPROC_OK;
   return mproc__failf(MPROC_E_BROKEN, "%s: %s was %s while this thread waited", where, b->what,
-                      final_state == kResetting ? "reset" : "broken");
+                      broken_now ? "broken" : "reset");
 }
 
 MPROC_API mproc_status mproc_barrier_reset(mproc_barrier* b) {
@@ -273,17 +256,9 @@ MPROC_API mproc_status mproc_barrier_reset(mproc_barrier* b) {
   if (b == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: barrier is NULL", where);
   mproc_status st = lock(b, where);
   if (st != MPROC_OK) return st;
-  barrier_state* s = b->st;
-  if (s->count.load(std::memory_order_relaxed) > 0) {
-    int32_t state = s->state.load(std::memory_order_relaxed);
-    // Waiters still inside: they see "resetting" (broken, to them) and the last one out makes the
-    // barrier ready. A draining round just finishes.
-    if (state == kFilling || state == kBroken)
-      s->state.store(kResetting, std::memory_order_relaxed);
-  } else {
-    s->state.store(kFilling, std::memory_order_relaxed);
-  }
-  changed(b);
+  // The current round's sleepers wake up broken; the barrier is empty and whole again.
+  b->st->broken.store(0, std::memory_order_relaxed);
+  if (b->st->count.load(std::memory_order_relaxed) > 0) end_round(b, false);
   unlock(b);
   return MPROC_OK;
 }
@@ -303,15 +278,11 @@ MPROC_API uint32_t mproc_barrier_parties(const mproc_barrier* b) {
 }
 
 MPROC_API uint32_t mproc_barrier_n_waiting(const mproc_barrier* b) {
-  if (b == nullptr) return 0;
-  // Python: the waiters of a round still filling; none while it drains.
-  return b->st->state.load(std::memory_order_relaxed) == kFilling
-             ? b->st->count.load(std::memory_order_relaxed)
-             : 0;
+  return b != nullptr ? b->st->count.load(std::memory_order_relaxed) : 0;
 }
 
 MPROC_API int mproc_barrier_broken(const mproc_barrier* b) {
-  return b != nullptr && b->st->state.load(std::memory_order_relaxed) == kBroken ? 1 : 0;
+  return b != nullptr && b->st->broken.load(std::memory_order_relaxed) != 0 ? 1 : 0;
 }
 
 MPROC_API const char* mproc_barrier_describe(const mproc_barrier* b) {

@@ -136,6 +136,23 @@ TEST_P(BarrierTest, ResetWakesAWaitingChildWithBroken) {
   EXPECT_EQ(b.n_waiting(), 0u);
 }
 
+TEST_P(BarrierTest, APartyKilledWhileWaitingCountsAsArrivedAndTheBarrierGoesOn) {
+  mproc::Barrier b(2);
+  mproc::Process p(ctx(), mproc::fn<&expect_broken>, b);
+  p.start();
+  ASSERT_TRUE(mproc_test::eventually([&] { return b.n_waiting() == 1; }));
+  p.kill();
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  EXPECT_EQ(b.wait(kJoinTimeout), 1u) << "the dead party had arrived: this completes the round";
+  EXPECT_FALSE(b.broken());
+  mproc::Array<int> indices(9);
+  mproc::Process q(ctx(), mproc::fn<&pass_rounds>, b, indices, 1, 3);
+  q.start();
+  for (int round = 0; round < 3; ++round) EXPECT_LT(b.wait(kJoinTimeout), 2u);
+  ASSERT_TRUE(q.join(kJoinTimeout));
+  EXPECT_EQ(q.exitcode(), 0) << q.failure().value_or("");
+}
+
 MPROC_INSTANTIATE_FOR_METHODS(BarrierTest);
 
 TEST(Barrier, AWaitThatTimesOutBreaksTheBarrier) {

@@ -13,10 +13,13 @@
  * registration of it, called with no arguments. Every process must register it (C++: mproc::fn
  * does this before main).
  *
- * A process killed inside the barrier's short internal critical section (or while running the
- * action) breaks the barrier instead of leaving it stuck. Pass it to a child with
- * mproc_barrier_handle + mproc_process_add_handle; open it there with mproc_barrier_open. Handles
- * are thread-safe. */
+ * Processes that die: a party killed while it waits has arrived, and the round still completes
+ * when the others arrive (Python's barrier would stay stuck after that round); one killed inside
+ * the barrier's short internal critical section, or while running the action, breaks the barrier
+ * instead of leaving it locked.
+ *
+ * Pass it to a child with mproc_barrier_handle + mproc_process_add_handle; open it there with
+ * mproc_barrier_open. Handles are thread-safe. */
 #ifndef MPROC_BARRIER_H
 #define MPROC_BARRIER_H
 
@@ -57,8 +60,7 @@ MPROC_API mproc_status mproc_barrier_handle(const mproc_barrier* b, intptr_t* ou
  * MPROC_OK; MPROC_E_BROKEN (the barrier is or became broken or reset: by this wait's own timeout —
  * it then breaks the barrier for everyone, as in Python — another's, abort, reset, or a failed
  * action; for the thread that ran a failing action, the message says how it failed);
- * MPROC_E_TIMEOUT only when the time ran out before the previous round had finished leaving (the
- * barrier is not broken then); MPROC_E_INVAL. */
+ * MPROC_E_INVAL. */
 MPROC_API mproc_status mproc_barrier_wait(mproc_barrier* b, int64_t timeout_ms, uint32_t* index);
 
 /* Returns the barrier to its initial state; current waiters get MPROC_E_BROKEN. */
