@@ -127,6 +127,17 @@ bool mproc__lock_block_present(const void* block) {
   return tail_of(const_cast<void*>(block))->magic == kLockMagic;
 }
 
+std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
+  return std::shared_ptr<mproc__object>(obj, [](mproc__object* o) {
+    void* block = o->payload();
+    if (o->payload_size() >= mproc__lock_block_size() && mproc__lock_block_present(block)) {
+      uint64_t holder = tail_of(block)->owner.load(std::memory_order_relaxed);
+      if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity())) return;  // kept
+    }
+    delete o;
+  });
+}
+
 mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, std::string what) {
   auto* l = new mproc_lock;
   l->obj = std::move(obj);
@@ -240,7 +251,7 @@ MPROC_API mproc_status mproc_lock_create(const mproc_lock_options* opts, mproc_l
   mproc__object* raw = nullptr;
   st = mproc__object::create(kind, 0, 0, mproc__lock_block_size(), o.name, &raw);
   if (st != MPROC_OK) return st;
-  std::shared_ptr<mproc__object> obj(raw);
+  std::shared_ptr<mproc__object> obj = mproc__lock_holder(raw);
   st = mproc__lock_block_init(obj->payload(), o.recursive != 0);
   if (st != MPROC_OK) return st;
   std::string what = obj->describe();
@@ -255,7 +266,7 @@ MPROC_API mproc_status mproc_lock_open(intptr_t handle, mproc_lock** out) {
   mproc__object* raw = nullptr;
   mproc_status st = mproc__object::open_any(handle, "lock", &raw);
   if (st != MPROC_OK) return st;
-  std::shared_ptr<mproc__object> obj(raw);
+  std::shared_ptr<mproc__object> obj = mproc__lock_holder(raw);
   uint32_t kind = obj->header()->kind;
   std::string what;
   switch (kind) {

@@ -45,6 +45,13 @@ mproc_status mproc__lock_block_init(void* block, bool recursive);
 // True when the block at the start of a payload was initialised (a Value created with a lock).
 bool mproc__lock_block_present(const void* block);
 
+// Owns an object whose payload starts with a lock block. When the last owner in this process goes
+// while a thread of this process still holds the lock, the mapping is kept (and its handle with
+// it): glibc links the robust mutexes a thread holds through the mutexes' own memory, so
+// unmapping a held one would crash the next unlock of a neighbour. Only a program that drops a
+// lock it holds pays this small leak.
+std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj);
+
 // A new handle onto the lock block of obj. Never fails.
 mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, std::string what);
 

@@ -239,7 +239,7 @@ mproc_status mproc__data_create(const char* where, uint32_t kind, mproc_type typ
   st = mproc__object::create(kind, static_cast<uint32_t>(type), static_cast<uint32_t>(size),
                              fixed + length * size, name, &raw_obj);
   if (st != MPROC_OK) return st;
-  out->obj.reset(raw_obj);
+  out->obj = mproc__lock_holder(raw_obj);
   void* payload = raw_obj->payload();
   if (!raw) {
     st = mproc__lock_block_init(payload, true);
@@ -270,7 +270,7 @@ mproc_status mproc__data_open(const char* where, intptr_t handle, uint32_t kind,
   mproc__object* raw_obj = nullptr;
   st = mproc__object::open(handle, kind, static_cast<uint32_t>(type), &raw_obj);
   if (st != MPROC_OK) return st;
-  out->obj.reset(raw_obj);
+  out->obj = mproc__lock_holder(raw_obj);
   const mproc__object_header* oh = raw_obj->header();
   if (oh->elem_size != size) {
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s holds %s but was opened as %s",

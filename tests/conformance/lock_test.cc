@@ -328,6 +328,18 @@ TEST(Lock, AThreadEndingWhileHoldingItIsAnOwnerThatDied) {
   EXPECT_EQ(mproc_lock_consistent(lock.native_handle()), MPROC_E_NOT_OWNER);
 }
 
+TEST(Lock, DroppingALockTheThreadHoldsDoesNotBreakItsOtherLocks) {
+  mproc::Lock keep;
+  keep.acquire();
+  {
+    mproc::Lock dropped;
+    dropped.acquire();  // held when its last handle goes: it must stay mapped
+  }
+  keep.release();  // glibc unlinks `keep` from the thread's list of held robust mutexes
+  EXPECT_TRUE(keep.try_lock());
+  keep.release();
+}
+
 TEST(Lock, CAbiRejectsBadArgumentsAndOpensOnlyLocks) {
   EXPECT_EQ(mproc_lock_create(nullptr, nullptr), MPROC_E_INVAL);
   mproc_lock_options o = MPROC_LOCK_OPTIONS_INIT;
