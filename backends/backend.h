@@ -140,6 +140,8 @@ void mproc__word_wake(uint32_t* word, int32_t count);
 // Lives in shared memory (mproc__mutex_size() bytes, suitably aligned at 64). When its owner dies,
 // the next lock succeeds and returns MPROC_E_OWNER_DIED: the caller repairs the state and calls
 // mproc__mutex_consistent, or unlocks without it and the mutex becomes unusable (MPROC_E_STATE).
+// A non-recursive mutex locked again by its owner: MPROC_E_TIMEOUT for timeout 0, MPROC_E_STATE
+// otherwise (it would deadlock).
 
 size_t mproc__mutex_size();
 mproc_status mproc__mutex_init(void* mem, bool recursive);
@@ -147,6 +149,7 @@ mproc_status mproc__mutex_init(void* mem, bool recursive);
 mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms);
 // MPROC_OK, MPROC_E_NOT_OWNER.
 mproc_status mproc__mutex_unlock(void* mem);
+// MPROC_OK, MPROC_E_STATE (the mutex is not in the owner-died state, or the caller does not hold it).
 mproc_status mproc__mutex_consistent(void* mem);
 
 // ---- Message channels (Pipe connections) -------------------------------------------------------
@@ -215,6 +218,15 @@ mproc_status mproc__channel_recv(intptr_t handle, int64_t timeout_ms, mproc__cha
 // 0 (then it only sleeps). MPROC_E_INVAL when a handle is not open, naming its index.
 mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t timeout_ms,
                                  const char* what, uint8_t* ready, size_t* count);
+
+// ---- Who is calling -------------------------------------------------------------------------------
+// Locks record their holder on every acquire (to answer "does the caller hold it?" for RLock and
+// Condition, and to name a holder that died), so this must cost no more than a thread-local read.
+
+// The calling thread's identity: its process id in the high 32 bits and its thread id (unique
+// among the machine's live threads: a Linux tid, a Win32 thread id) in the low 32. Never 0. Cached
+// per thread, and refreshed in the child of a fork (same thread, new ids).
+uint64_t mproc__thread_identity();
 
 // ---- Handles ------------------------------------------------------------------------------------
 

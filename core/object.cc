@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/status.h"
+#include "core/types.h"
 
 namespace {
 
@@ -69,11 +70,9 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
   return MPROC_OK;
 }
 
-mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_code,
-                                 mproc__object** out) {
-  const char* kind_name = mproc__object_kind_name(kind);
+mproc_status mproc__object::open_any(intptr_t handle, const char* expected, mproc__object** out) {
   mproc__shm* shm = nullptr;
-  mproc_status st = mproc__shm_open(handle, kind_name, &shm);
+  mproc_status st = mproc__shm_open(handle, expected, &shm);
   if (st != MPROC_OK) return st;
   auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
   if (mproc__shm_size(shm) < sizeof(mproc__object_header) ||
@@ -81,26 +80,38 @@ mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_c
       h->payload_size != mproc__shm_size(shm) - sizeof(mproc__object_header)) {
     mproc__shm_close(shm);
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "opening a %s: handle %d is not an mproc object",
-                        kind_name, static_cast<int>(handle));
+                        expected, static_cast<int>(handle));
   }
   h->name[sizeof h->name - 1] = '\0';
-  if (h->kind != kind) {
-    std::string got = std::string(mproc__object_kind_name(h->kind)) + " '" + h->name + "'";
-    mproc__shm_close(shm);
-    return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as a %s", got, kind_name);
-  }
-  if (type_code != 0 && h->type_code != type_code) {
-    std::string got = std::string(kind_name) + " '" + h->name + "'";
-    uint32_t held = h->type_code;
-    mproc__shm_close(shm);
-    return mproc__failf(MPROC_E_TYPE_MISMATCH,
-                        "%s holds element type %d but was opened as element type %d", got, held,
-                        type_code);
-  }
   auto* obj = new mproc__object;
   obj->shm_ = shm;
   obj->header_ = h;
   obj->payload_ = reinterpret_cast<char*>(h) + sizeof(mproc__object_header);
+  *out = obj;
+  return MPROC_OK;
+}
+
+mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_code,
+                                 mproc__object** out) {
+  const char* kind_name = mproc__object_kind_name(kind);
+  mproc__object* obj = nullptr;
+  mproc_status st = open_any(handle, kind_name, &obj);
+  if (st != MPROC_OK) return st;
+  const mproc__object_header* h = obj->header_;
+  if (h->kind != kind) {
+    std::string got = obj->describe();
+    delete obj;
+    const char* article = std::strchr("AEIOU", kind_name[0]) != nullptr ? "an" : "a";
+    return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as %s %s", got, article, kind_name);
+  }
+  if (type_code != 0 && h->type_code != type_code) {
+    std::string message =
+        absl::StrFormat("%s holds %s but was opened as %s", obj->describe(),
+                        mproc__type_describe(h->type_code, h->elem_size),
+                        mproc__type_describe(type_code, 0));
+    delete obj;
+    return mproc__fail(MPROC_E_TYPE_MISMATCH, message);
+  }
   *out = obj;
   return MPROC_OK;
 }

@@ -52,6 +52,10 @@ class mproc__object {
   // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise.
   static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code,
                            mproc__object** out);
+  // Maps the object behind a handle whatever its kind (checking only that it is an mproc object),
+  // for callers that accept several kinds (a lock opens from a Lock, an RLock, or a Value with
+  // its lock). `expected` names what the caller wanted, for the message.
+  static mproc_status open_any(intptr_t handle, const char* expected, mproc__object** out);
 
   mproc__object_header* header() const { return header_; }
   void* payload() const { return payload_; }

@@ -9,7 +9,9 @@
 #define MPROC_HANDLES_HPP
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mproc/error.hpp"
@@ -21,13 +23,27 @@ namespace detail {
 class handle_sink {
  public:
   handle_sink() : previous_(current()) { current() = this; }
-  ~handle_sink() { current() = previous_; }
+  ~handle_sink() {
+    current() = previous_;
+    for (std::intptr_t h : duplicates_) mproc_handle_close(h);
+  }
   handle_sink(const handle_sink&) = delete;
   handle_sink& operator=(const handle_sink&) = delete;
 
+  // Collects a duplicate of the handle, so it stays open until the collected handles are passed
+  // on even when the encoded object is a temporary copy that dies first.
   std::uint64_t add(std::intptr_t handle) {
-    handles_.push_back(handle);
+    std::intptr_t dup = -1;
+    check(mproc_handle_dup(handle, &dup));
+    duplicates_.push_back(dup);
+    handles_.push_back(dup);
     return handles_.size() - 1;
+  }
+  // The same, also keeping `owner` (what owns the handle) alive as long as the sink: the shared
+  // state behind the handle must outlive the encoding too.
+  std::uint64_t add(std::intptr_t handle, std::shared_ptr<const void> owner) {
+    owners_.push_back(std::move(owner));
+    return add(handle);
   }
   const std::vector<std::intptr_t>& handles() const { return handles_; }
 
@@ -39,6 +55,8 @@ class handle_sink {
  private:
   handle_sink* previous_;
   std::vector<std::intptr_t> handles_;
+  std::vector<std::shared_ptr<const void>> owners_;
+  std::vector<std::intptr_t> duplicates_;
 };
 
 // Where a receiver looks handles up: the process's inherited handles, unless a pool worker has
@@ -57,6 +75,20 @@ class handle_source {
 
 // For a shared object's codec: the index under which `handle` travels. Throws when no Process or
 // task is encoding (a shared object only makes sense as an argument to another process).
+//
+// Pass `owner`, a shared pointer to what owns the handle, whenever the object being encoded may
+// be the last one keeping the handle open (a temporary argument is copied into the argument tuple,
+// encoded, and destroyed before the Process passes the handles on).
+inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what,
+                                   std::shared_ptr<const void> owner) {
+  detail::handle_sink* sink = detail::handle_sink::current();
+  if (sink == nullptr) {
+    throw error(errc::not_supported,
+                what + " can be encoded only as an argument of a Process or a pool task");
+  }
+  return sink->add(handle, std::move(owner));
+}
+
 inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {

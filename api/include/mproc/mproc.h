@@ -12,14 +12,22 @@
 #ifndef MPROC_MPROC_H
 #define MPROC_MPROC_H
 
+#include "mproc/array.h"
+#include "mproc/barrier.h"
 #include "mproc/common.h"
+#include "mproc/condition.h"
 #include "mproc/error.h"
+#include "mproc/event.h"
 #include "mproc/init.h"
+#include "mproc/lock.h"
 #include "mproc/pipe.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
+#include "mproc/semaphore.h"
 #include "mproc/serial.h"
 #include "mproc/serial_channel.h"
+#include "mproc/types.h"
+#include "mproc/value.h"
 #include "mproc/wait.h"
 
 #endif /* MPROC_MPROC_H */

@@ -59,6 +59,14 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
  * keep your own. Errors: MPROC_E_RANGE (no such handle; the message says how many there are). */
 MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out);
 
+/* Duplicates an OS handle (close-on-exec; not inherited by spawned programs unless passed). The
+ * caller owns *out and releases it with mproc_handle_close. Errors: MPROC_E_OS (not a valid
+ * handle). Thread-safe. */
+MPROC_API mproc_status mproc_handle_dup(intptr_t handle, intptr_t* out);
+
+/* Closes an OS handle obtained from mproc_handle_dup. A negative handle is ignored. */
+MPROC_API void mproc_handle_close(intptr_t handle);
+
 /* Starts the child. Blocks only while the OS creates it (and, under FORKSERVER, until the
  * server reports the pid). Errors: MPROC_E_STATE (started before, or called in a daemonic
  * child), MPROC_E_NO_INIT (this program was spawned by mproc but main() did not call

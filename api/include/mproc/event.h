@@ -1,0 +1,56 @@
+/* mproc/event.h — Event between processes (Python's multiprocessing.Event): a flag that processes
+ * wait on until another sets it.
+ *
+ * mproc_event_wait returns MPROC_OK when the flag is set — or was set at any moment while the
+ * caller waited, even if cleared again at once (so a set-then-clear pulse wakes every waiter, as
+ * Python's threading.Event guarantees). Pass it to a child with mproc_event_handle +
+ * mproc_process_add_handle; open it there with mproc_event_open. Handles are thread-safe. */
+#ifndef MPROC_EVENT_H
+#define MPROC_EVENT_H
+
+#include "mproc/common.h"
+
+MPROC_EXTERN_C_BEGIN
+
+typedef struct mproc_event mproc_event;
+
+typedef struct mproc_event_options {
+  size_t size;      /* sizeof(mproc_event_options); set by the _INIT macro */
+  const char* name; /* for messages; NULL: "Event-N"; at most 63 bytes */
+} mproc_event_options;
+
+#define MPROC_EVENT_OPTIONS_INIT \
+  { sizeof(mproc_event_options), NULL }
+
+/* Creates an event whose flag is clear. opts may be NULL. The caller owns *out. Errors:
+ * MPROC_E_INVAL, MPROC_E_OS. */
+MPROC_API mproc_status mproc_event_create(const mproc_event_options* opts, mproc_event** out);
+
+/* In a receiving process: opens the Event behind a handle. Errors: MPROC_E_TYPE_MISMATCH,
+ * MPROC_E_OS, MPROC_E_INVAL. */
+MPROC_API mproc_status mproc_event_open(intptr_t handle, mproc_event** out);
+
+MPROC_API mproc_status mproc_event_handle(const mproc_event* e, intptr_t* out);
+
+/* Sets the flag and wakes every waiter. Never blocks. */
+MPROC_API mproc_status mproc_event_set(mproc_event* e);
+
+/* Clears the flag. Never blocks. */
+MPROC_API mproc_status mproc_event_clear(mproc_event* e);
+
+/* 1 while the flag is set, 0 otherwise (or NULL). */
+MPROC_API int mproc_event_is_set(const mproc_event* e);
+
+/* Waits up to timeout_ms for the flag. MPROC_OK (set, or set while waiting), MPROC_E_TIMEOUT,
+ * MPROC_E_INVAL. */
+MPROC_API mproc_status mproc_event_wait(mproc_event* e, int64_t timeout_ms);
+
+/* "Event 'ready'". Owned by the event; "" for NULL. */
+MPROC_API const char* mproc_event_describe(const mproc_event* e);
+
+/* Releases this handle. NULL is harmless. Never blocks. */
+MPROC_API void mproc_event_destroy(mproc_event* e);
+
+MPROC_EXTERN_C_END
+
+#endif /* MPROC_EVENT_H */
