@@ -5,7 +5,9 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
 #include "core/options.h"
 #include "core/status.h"
@@ -127,12 +129,30 @@ bool mproc__lock_block_present(const void* block) {
   return tail_of(const_cast<void*>(block))->magic == kLockMagic;
 }
 
+namespace {
+
+// Mappings of locks dropped while this process still held them. glibc links the robust mutexes a
+// thread holds through their own memory, so unmapping one would crash a later unlock of another:
+// they stay mapped for the life of the process. Kept reachable here, on purpose, so leak checkers
+// see a deliberate keep, not a leak.
+struct KeptLocks {
+  absl::Mutex mu;
+  std::vector<mproc__object*> objects ABSL_GUARDED_BY(mu);
+};
+KeptLocks* g_kept_locks = new KeptLocks;
+
+}  // namespace
+
 std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
   return std::shared_ptr<mproc__object>(obj, [](mproc__object* o) {
     void* block = o->payload();
     if (o->payload_size() >= mproc__lock_block_size() && mproc__lock_block_present(block)) {
       uint64_t holder = tail_of(block)->owner.load(std::memory_order_relaxed);
-      if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity())) return;  // kept
+      if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity())) {
+        absl::MutexLock lock(&g_kept_locks->mu);
+        g_kept_locks->objects.push_back(o);
+        return;
+      }
     }
     delete o;
   });
