@@ -73,10 +73,18 @@ mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_c
   const char* kind_name = mproc__object_kind_name(kind);
   mproc__shm* shm = nullptr;
   mproc_status st = mproc__shm_open(handle, kind_name, &shm);
+  if (st == MPROC_E_INVAL) {
+    // A valid handle to something else (a pipe, a file): the caller holds the wrong object.
+    return mproc__failf(MPROC_E_TYPE_MISMATCH,
+                        "opening a %s: handle %d is not an mproc object (not shared memory)",
+                        kind_name, static_cast<int>(handle));
+  }
   if (st != MPROC_OK) return st;
   auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
+  // The segment may be larger than header + payload: a queue grows its segment past the payload
+  // to hold buffered messages (mproc__shm_grow).
   if (mproc__shm_size(shm) < sizeof(mproc__object_header) || h->magic != kObjectMagic ||
-      h->payload_size != mproc__shm_size(shm) - sizeof(mproc__object_header)) {
+      h->payload_size > mproc__shm_size(shm) - sizeof(mproc__object_header)) {
     mproc__shm_close(shm);
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "opening a %s: handle %d is not an mproc object",
                         kind_name, static_cast<int>(handle));

@@ -81,3 +81,46 @@ mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out)
 void mproc__handle_close(intptr_t handle) {
   if (handle >= 0) ::close(static_cast<int>(handle));
 }
+
+mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what) {
+  int fd = static_cast<int>(handle);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return mproc__fail_os(errno, std::string(what) + ": fstat of shared memory");
+  if (static_cast<uint64_t>(st.st_size) >= size) return MPROC_OK;
+  // fallocate rather than ftruncate: it commits the pages now, so running out of memory is an
+  // error here instead of a SIGBUS in whichever process first touches the new bytes.
+  off_t from = st.st_size;
+  int rc = ::fallocate(fd, 0, from, static_cast<off_t>(size) - from);
+  if (rc != 0 && (errno == EOPNOTSUPP || errno == ENOSYS)) {
+    rc = ::ftruncate(fd, static_cast<off_t>(size));
+  }
+  if (rc != 0) {
+    int e = errno;
+    if (e == ENOSPC || e == ENOMEM || e == EFBIG) {
+      return mproc__failf(MPROC_E_NOMEM, "%s: cannot grow shared memory to %d bytes (%s)", what,
+                          size, mproc__os_error_text(e));
+    }
+    return mproc__fail_os(e, std::string(what) + ": growing shared memory to " +
+                                 std::to_string(size) + " bytes");
+  }
+  return MPROC_OK;
+}
+
+mproc_status mproc__shm_map(intptr_t handle, uint64_t offset, size_t size, const char* what,
+                            void** out) {
+  void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(handle),
+                      static_cast<off_t>(offset));
+  if (addr == MAP_FAILED) {
+    int e = errno;
+    if (e == ENOMEM) {
+      return mproc__failf(MPROC_E_NOMEM, "%s: cannot map %d bytes of shared memory", what, size);
+    }
+    return mproc__fail_os(e, std::string(what) + ": mmap of shared memory");
+  }
+  *out = addr;
+  return MPROC_OK;
+}
+
+void mproc__shm_unmap(void* addr, size_t size) {
+  if (addr != nullptr) ::munmap(addr, size);
+}

@@ -16,6 +16,7 @@
 #include "mproc/error.h"
 #include "mproc/init.h"
 #include "mproc/process.h"
+#include "mproc/queue.h"
 #include "mproc/registry.h"
 
 #endif /* MPROC_MPROC_H */
