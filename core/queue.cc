@@ -3,7 +3,7 @@
 //
 // Layout. One mproc__object segment: the object header, the control block below, and from
 // kRingOffset a ring of `cap` bytes (a power of two). A message is a record: an 8-byte header
-// (length in the low 56 bits, flags in the top 8) and its payload, padded to 8 bytes. A record may
+// (length in the low 56 bits, flags in the top 8, never 0) and its payload, padded to 8 bytes. A record may
 // wrap around the end of the ring (it is copied in two pieces). Positions (head, tail) count bytes
 // since creation and never wrap; the byte at position p lives at offset p & (cap - 1).
 //
@@ -80,9 +80,10 @@ constexpr uint64_t kDefaultRing = 256 * 1024;
 constexpr uint64_t kMaxRing = uint64_t{1} << 46;  // 64 TiB: far beyond any memory, below overflow
 constexpr uint64_t kHeaderBytes = 8;
 constexpr uint64_t kLengthMask = (uint64_t{1} << 56) - 1;
+constexpr uint64_t kRecord = uint64_t{1} << 63;         // set in every published header (0 = none)
 constexpr uint64_t kFlagLostInPut = uint64_t{1} << 56;  // a put died: the record has no payload
 constexpr uint64_t kFlagLostInGet = uint64_t{2} << 56;  // a get died: the payload is dropped
-constexpr uint64_t kFlagsMask = ~kLengthMask;
+constexpr uint64_t kLossMask = kFlagLostInPut | kFlagLostInGet;
 constexpr int64_t kSliceMs = 100;  // longest sleep between checks for a dead producer
 constexpr int kSpins = 200;        // polls of the other side before sleeping (a few µs)
 constexpr int kSlots = 60;
@@ -433,7 +434,7 @@ bool repair_put(mproc_queue* q) {
     // capacity it saw is the current one (growth needs this lock): a loss record takes its place.
     c->msgs_put.store(p.start_count + 1, std::memory_order_relaxed);
     header_at(r, start + kHeaderBytes)->store(0, std::memory_order_relaxed);
-    header_at(r, start)->store(kFlagLostInPut, std::memory_order_release);
+    header_at(r, start)->store(kRecord | kFlagLostInPut, std::memory_order_release);
     c->lost.fetch_add(1, std::memory_order_relaxed);
     c->tail.store(start + kHeaderBytes, std::memory_order_seq_cst);
     committed_loss = true;
@@ -454,8 +455,8 @@ void repair_get(mproc_queue* q) {
     if (ring_for(q, &r) == MPROC_OK) {
       std::atomic<uint64_t>* h = header_at(r, head);
       uint64_t word = h->load(std::memory_order_relaxed);
-      if ((word & kFlagsMask) == 0) {  // a message, not already a loss record
-        h->store((word & kLengthMask) | kFlagLostInGet, std::memory_order_relaxed);
+      if ((word & kLossMask) == 0) {  // a message, not already a loss record
+        h->store(word | kFlagLostInGet, std::memory_order_relaxed);
         c->lost.fetch_add(1, std::memory_order_relaxed);
       }
     }
@@ -661,7 +662,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       continue;
     }
     const uint64_t n = word & kLengthMask;
-    const uint64_t flags = word & kFlagsMask;
+    const uint64_t flags = word & kLossMask;
     const uint64_t next = head + record_bytes(n);
     const uint64_t count = c->msgs_got.load(std::memory_order_relaxed);
     if (flags != 0) {
@@ -916,7 +917,7 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
       }
     }
     header_at(r, tail + need)->store(0, std::memory_order_relaxed);
-    header_at(r, tail)->store(len, std::memory_order_release);  // commit: consumers see it now
+    header_at(r, tail)->store(kRecord | len, std::memory_order_release);  // commit: visible now
     c->tail.store(tail + need, std::memory_order_seq_cst);     // for sleepers, qsize, repair
     p.state.store(0, std::memory_order_release);
     unlock_side(q, which::put);

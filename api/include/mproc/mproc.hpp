@@ -9,5 +9,6 @@
 #include "mproc/init.hpp"
 #include "mproc/mproc.h"
 #include "mproc/process.hpp"
+#include "mproc/queue.hpp"
 
 #endif  // MPROC_MPROC_HPP
