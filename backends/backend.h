@@ -135,8 +135,8 @@ void mproc__shm_close(mproc__shm* shm);             // unmaps; NULL harmless
 constexpr size_t MPROC__SHM_ALIGN = 64 * 1024;
 
 // Grows the memory behind a handle to at least size bytes (never shrinks it; a larger segment is
-// left alone). The added bytes read as zero. MPROC_E_NOMEM (or MPROC_E_OS) naming `what` when the
-// system cannot provide them.
+// left alone). The added bytes read as zero and take memory only once written. MPROC_E_NOMEM (or
+// MPROC_E_OS) naming `what` when the segment cannot be that large.
 mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what);
 
 // Maps size bytes of the memory behind a handle, from offset, shared and writable. The handle

@@ -354,8 +354,9 @@ wait_slot* claim_slot(wait_list& w, uint32_t pid) {
 template <typename Ready>
 void sleep_on(wait_list& w, const deadline& d, Ready ready) {
   wait_slot* slot = claim_slot(w, static_cast<uint32_t>(mproc__current_pid()));
-  if (slot == nullptr) {  // more sleepers than slots: poll
-    if (!ready()) mproc__word_wait(futex_word(w.armed), ~0u, std::min<int64_t>(d.slice(), 1));
+  if (slot == nullptr) {  // more sleepers than slots: poll every millisecond
+    uint32_t armed = w.armed.load(std::memory_order_relaxed);
+    if (!ready()) mproc__word_wait(futex_word(w.armed), armed, std::min<int64_t>(d.slice(), 1));
     return;
   }
   slot->state.store(kSlotArmed, std::memory_order_seq_cst);
@@ -468,10 +469,9 @@ void repair_get(mproc_queue* q) {
 
 enum class which { put, get };
 
-// Takes one side's lock, repairing after a dead owner. MPROC_E_TIMEOUT when d passed.
-mproc_status lock_side(mproc_queue* q, which s, const deadline& d, bool* woke_consumers) {
-  side& sd = s == which::put ? q->c->put : q->c->get;
-  mproc_status st = mproc__mutex_lock(sd.mutex, d.for_lock());
+// After mproc__mutex_lock failed or found a dead owner.
+[[gnu::noinline]] mproc_status lock_side_slow(mproc_queue* q, side& sd, which s, mproc_status st,
+                                              bool* woke_consumers) {
   if (st == MPROC_E_OWNER_DIED) {
     if (s == which::put) {
       bool loss = repair_put(q);
@@ -491,6 +491,14 @@ mproc_status lock_side(mproc_queue* q, which s, const deadline& d, bool* woke_co
                         mproc_last_error());
   }
   return st;
+}
+
+// Takes one side's lock, repairing after a dead owner. MPROC_E_TIMEOUT when d passed.
+inline mproc_status lock_side(mproc_queue* q, which s, const deadline& d, bool* woke_consumers) {
+  side& sd = s == which::put ? q->c->put : q->c->get;
+  mproc_status st = mproc__mutex_lock(sd.mutex, d.for_lock());
+  if (st == MPROC_OK) return st;
+  return lock_side_slow(q, sd, s, st, woke_consumers);
 }
 
 void unlock_side(mproc_queue* q, which s) {
@@ -617,8 +625,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
   if (st != MPROC_OK) return st;
   if (len == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: len is NULL", where, q->what);
   *len = 0;
-  st = mproc__check_timeout(where, timeout_ms);
-  if (st != MPROC_OK) return st;
+  if (timeout_ms < MPROC_INFINITE) return mproc__check_timeout(where, timeout_ms);
   if (q->closed.load(std::memory_order_relaxed)) return closed_error(where, q);
   queue_control* c = q->c;
   side& g = c->get;
@@ -842,8 +849,7 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
   if (data == nullptr && len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: %s: data is NULL but len is %d", where, q->what, len);
   }
-  st = mproc__check_timeout(where, timeout_ms);
-  if (st != MPROC_OK) return st;
+  if (timeout_ms < MPROC_INFINITE) return mproc__check_timeout(where, timeout_ms);
   if (q->closed.load(std::memory_order_relaxed)) return closed_error(where, q);
   queue_control* c = q->c;
   if ((c->max_message != 0 && len > c->max_message) || len > kLengthMask) {

@@ -87,16 +87,12 @@ mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return mproc__fail_os(errno, std::string(what) + ": fstat of shared memory");
   if (static_cast<uint64_t>(st.st_size) >= size) return MPROC_OK;
-  // fallocate rather than ftruncate: it commits the pages now, so running out of memory is an
-  // error here instead of a SIGBUS in whichever process first touches the new bytes.
-  off_t from = st.st_size;
-  int rc = ::fallocate(fd, 0, from, static_cast<off_t>(size) - from);
-  if (rc != 0 && (errno == EOPNOTSUPP || errno == ENOSYS)) {
-    rc = ::ftruncate(fd, static_cast<off_t>(size));
-  }
-  if (rc != 0) {
+  // Sparse, like mproc__shm_create: pages are taken when first written, so a ring that doubles
+  // for one large message costs the memory it uses, not twice that. (A memfd has no size limit:
+  // a page that cannot be had is the OOM killer's business, as for any other memory.)
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
     int e = errno;
-    if (e == ENOSPC || e == ENOMEM || e == EFBIG) {
+    if (e == ENOSPC || e == ENOMEM || e == EFBIG || e == EINVAL) {
       return mproc__failf(MPROC_E_NOMEM, "%s: cannot grow shared memory to %d bytes (%s)", what,
                           size, mproc__os_error_text(e));
     }
