@@ -607,6 +607,7 @@ struct sink {
   void* buf = nullptr;
   size_t cap = 0;
   mproc_queue_alloc_fn alloc = nullptr;
+  mproc_queue_visit_fn visit = nullptr;
   void* userdata = nullptr;
 };
 
@@ -691,6 +692,25 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
           where, q->what, flags == kFlagLostInPut ? "putting" : "getting",
           c->lost.load(std::memory_order_relaxed));
     }
+    if (out.visit != nullptr) {
+      g.start_pos = head;
+      g.start_count = count;
+      g.state.store(1, std::memory_order_relaxed);
+      if (q->hook.load(std::memory_order_relaxed) != static_cast<int>(hook_op::none)) {
+        maybe_pause(q, hook_op::get);
+      }
+      const uint64_t off = (head + kHeaderBytes) & (r->cap - 1);
+      const uint64_t first = std::min(n, r->cap - off);
+      out.visit(out.userdata, r->base + off, static_cast<size_t>(first),
+                first < n ? r->base : nullptr, static_cast<size_t>(n - first));
+      c->head.store(next, std::memory_order_release);
+      c->msgs_got.store(count + 1, std::memory_order_seq_cst);
+      g.state.store(0, std::memory_order_release);
+      unlock_side(q, which::get);
+      if (c->maxsize != 0) notify(c->putters, 1);
+      *len = static_cast<size_t>(n);
+      return MPROC_OK;
+    }
     void* dst = out.buf;
     if (out.alloc != nullptr) {
       dst = out.alloc(out.userdata, static_cast<size_t>(n));
@@ -735,6 +755,110 @@ bool room_locked(queue_control* c) {
   if (count - p.got_cache < c->maxsize) return true;
   p.got_cache = c->msgs_got.load(std::memory_order_seq_cst);
   return count - p.got_cache < c->maxsize;
+}
+
+// Copies bytes [from, to) of the concatenated parts to the ring, the message starting at pos.
+void write_parts(const ring_map* r, uint64_t pos, const mproc_queue_part* parts, size_t nparts,
+                 uint64_t from, uint64_t to) {
+  uint64_t at = 0;  // offset of parts[i] in the message
+  for (size_t i = 0; i < nparts && at < to; at += parts[i].len, ++i) {
+    uint64_t begin = std::max(from, at), end = std::min(to, at + parts[i].len);
+    if (begin < end) {
+      ring_write(r, pos + begin, static_cast<const char*>(parts[i].data) + (begin - at), end - begin);
+    }
+  }
+}
+
+mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* parts, size_t nparts,
+                    int64_t timeout_ms) {
+  mproc_status st = check_queue(where, q);
+  if (st != MPROC_OK) return st;
+  uint64_t len = 0;
+  for (size_t i = 0; i < nparts; ++i) {
+    if (parts[i].len > kLengthMask - len) {
+      return mproc__failf(MPROC_E_TOO_BIG, "%s: %s: the message is more than %d bytes", where,
+                          q->what, kLengthMask);
+    }
+    len += parts[i].len;
+  }
+  if (timeout_ms < MPROC_INFINITE) return mproc__check_timeout(where, timeout_ms);
+  if (q->closed.load(std::memory_order_relaxed)) return closed_error(where, q);
+  queue_control* c = q->c;
+  if (c->max_message != 0 && len > c->max_message) {
+    return mproc__failf(MPROC_E_TOO_BIG,
+                        "%s: %s: the message is %d bytes, more than the queue's maximum of %d bytes",
+                        where, q->what, len, c->max_message);
+  }
+  const uint64_t need = record_bytes(len);
+  deadline d(timeout_ms);
+  side& p = c->put;
+  for (;;) {
+    bool woke = false;
+    st = lock_side(q, which::put, d, &woke);
+    if (woke) notify(c->getters, INT32_MAX);
+    if (st == MPROC_E_TIMEOUT) {
+      return mproc__failf(MPROC_E_FULL, "%s: %s: timed out%s waiting for another producer's copy "
+                          "to finish", where, q->what, timeout_text(d));
+    }
+    if (st != MPROC_OK) return st;
+    if (c->shutdown.load(std::memory_order_acquire) != 0) {
+      unlock_side(q, which::put);
+      return mproc__failf(MPROC_E_CLOSED, "%s: %s was shut down", where, q->what);
+    }
+    if (c->maxsize != 0 && !room_locked(c)) {
+      unlock_side(q, which::put);
+      if (d.expired()) {
+        return mproc__failf(MPROC_E_FULL, "%s: %s is full (maxsize %d)%s", where, q->what,
+                            c->maxsize, timeout_text(d));
+      }
+      auto ready = [&] { return has_room(c) || c->shutdown.load(std::memory_order_relaxed) != 0; };
+      bool room = false;
+      for (int i = 0; i < kSpins && !room; ++i) {
+        cpu_relax();
+        room = ready();
+      }
+      if (!room) sleep_on(c->putters, d, ready);
+      continue;
+    }
+    // One header of slack beyond the record: the slot after it is zeroed before the commit.
+    const uint64_t tail = c->tail.load(std::memory_order_relaxed);
+    if (c->cap.load(std::memory_order_relaxed) - (tail - p.head_cache) < need + kHeaderBytes) {
+      p.head_cache = c->head.load(std::memory_order_acquire);
+      if (c->cap.load(std::memory_order_relaxed) - (tail - p.head_cache) < need + kHeaderBytes) {
+        st = grow(q, need + kHeaderBytes, d, where);
+        if (st != MPROC_OK) {
+          unlock_side(q, which::put);
+          return st;
+        }
+      }
+    }
+    ring_map* r = nullptr;
+    st = ring_for(q, &r);
+    if (st != MPROC_OK) {
+      unlock_side(q, which::put);
+      return st;
+    }
+    const uint64_t count = c->msgs_put.load(std::memory_order_relaxed);
+    p.start_pos = tail;
+    p.start_count = count;
+    p.state.store(1, std::memory_order_relaxed);
+    // Counted before it is visible, so that task_done() for it can never run ahead of the count.
+    c->msgs_put.store(count + 1, std::memory_order_release);
+    if (q->hook.load(std::memory_order_relaxed) == static_cast<int>(hook_op::none)) {
+      write_parts(r, tail + kHeaderBytes, parts, nparts, 0, len);
+    } else {
+      write_parts(r, tail + kHeaderBytes, parts, nparts, 0, len / 2);
+      maybe_pause(q, hook_op::put);
+      write_parts(r, tail + kHeaderBytes, parts, nparts, len / 2, len);
+    }
+    header_at(r, tail + need)->store(0, std::memory_order_relaxed);
+    header_at(r, tail)->store(kRecord | len, std::memory_order_release);  // commit: visible now
+    c->tail.store(tail + need, std::memory_order_seq_cst);     // for sleepers, qsize, repair
+    p.state.store(0, std::memory_order_release);
+    unlock_side(q, which::put);
+    notify(c->getters, 1);
+    return MPROC_OK;
+  }
 }
 
 }  // namespace
@@ -849,87 +973,25 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
   if (data == nullptr && len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: %s: data is NULL but len is %d", where, q->what, len);
   }
-  if (timeout_ms < MPROC_INFINITE) return mproc__check_timeout(where, timeout_ms);
-  if (q->closed.load(std::memory_order_relaxed)) return closed_error(where, q);
-  queue_control* c = q->c;
-  if ((c->max_message != 0 && len > c->max_message) || len > kLengthMask) {
-    return mproc__failf(MPROC_E_TOO_BIG,
-                        "%s: %s: the message is %d bytes, more than the queue's maximum of %d bytes",
-                        where, q->what, len, c->max_message != 0 ? c->max_message : kLengthMask);
+  mproc_queue_part part{data, len};
+  return do_put("mproc_queue_put", q, &part, 1, timeout_ms);
+}
+
+MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* parts,
+                                        size_t count, int64_t timeout_ms) {
+  const char* where = "mproc_queue_putv";
+  mproc_status st = check_queue(where, q);
+  if (st != MPROC_OK) return st;
+  if (parts == nullptr && count > 0) {
+    return mproc__failf(MPROC_E_INVAL, "%s: %s: parts is NULL", where, q->what);
   }
-  const uint64_t need = record_bytes(len);
-  deadline d(timeout_ms);
-  side& p = c->put;
-  for (;;) {
-    bool woke = false;
-    st = lock_side(q, which::put, d, &woke);
-    if (woke) notify(c->getters, INT32_MAX);
-    if (st == MPROC_E_TIMEOUT) {
-      return mproc__failf(MPROC_E_FULL, "%s: %s: timed out%s waiting for another producer's copy "
-                          "to finish", where, q->what, timeout_text(d));
+  for (size_t i = 0; i < count; ++i) {
+    if (parts[i].data == nullptr && parts[i].len > 0) {
+      return mproc__failf(MPROC_E_INVAL, "%s: %s: part %d is NULL but its len is %d", where,
+                          q->what, i, parts[i].len);
     }
-    if (st != MPROC_OK) return st;
-    if (c->shutdown.load(std::memory_order_acquire) != 0) {
-      unlock_side(q, which::put);
-      return mproc__failf(MPROC_E_CLOSED, "%s: %s was shut down", where, q->what);
-    }
-    if (c->maxsize != 0 && !room_locked(c)) {
-      unlock_side(q, which::put);
-      if (d.expired()) {
-        return mproc__failf(MPROC_E_FULL, "%s: %s is full (maxsize %d)%s", where, q->what,
-                            c->maxsize, timeout_text(d));
-      }
-      auto ready = [&] { return has_room(c) || c->shutdown.load(std::memory_order_relaxed) != 0; };
-      bool room = false;
-      for (int i = 0; i < kSpins && !room; ++i) {
-        cpu_relax();
-        room = ready();
-      }
-      if (!room) sleep_on(c->putters, d, ready);
-      continue;
-    }
-    // One header of slack beyond the record: the slot after it is zeroed before the commit.
-    const uint64_t tail = c->tail.load(std::memory_order_relaxed);
-    if (c->cap.load(std::memory_order_relaxed) - (tail - p.head_cache) < need + kHeaderBytes) {
-      p.head_cache = c->head.load(std::memory_order_acquire);
-      if (c->cap.load(std::memory_order_relaxed) - (tail - p.head_cache) < need + kHeaderBytes) {
-        st = grow(q, need + kHeaderBytes, d, where);
-        if (st != MPROC_OK) {
-          unlock_side(q, which::put);
-          return st;
-        }
-      }
-    }
-    ring_map* r = nullptr;
-    st = ring_for(q, &r);
-    if (st != MPROC_OK) {
-      unlock_side(q, which::put);
-      return st;
-    }
-    const uint64_t count = c->msgs_put.load(std::memory_order_relaxed);
-    p.start_pos = tail;
-    p.start_count = count;
-    p.state.store(1, std::memory_order_relaxed);
-    // Counted before it is visible, so that task_done() for it can never run ahead of the count.
-    c->msgs_put.store(count + 1, std::memory_order_release);
-    if (q->hook.load(std::memory_order_relaxed) == static_cast<int>(hook_op::none)) {
-      if (len > 0) ring_write(r, tail + kHeaderBytes, data, len);
-    } else {
-      const size_t half = len / 2;
-      if (len > 0) ring_write(r, tail + kHeaderBytes, data, half);
-      maybe_pause(q, hook_op::put);
-      if (len > 0) {
-        ring_write(r, tail + kHeaderBytes + half, static_cast<const char*>(data) + half, len - half);
-      }
-    }
-    header_at(r, tail + need)->store(0, std::memory_order_relaxed);
-    header_at(r, tail)->store(kRecord | len, std::memory_order_release);  // commit: visible now
-    c->tail.store(tail + need, std::memory_order_seq_cst);     // for sleepers, qsize, repair
-    p.state.store(0, std::memory_order_release);
-    unlock_side(q, which::put);
-    notify(c->getters, 1);
-    return MPROC_OK;
   }
+  return do_put("mproc_queue_putv", q, parts, count, timeout_ms);
 }
 
 MPROC_API mproc_status mproc_queue_get(mproc_queue* q, void* buf, size_t cap, size_t* len,
@@ -950,6 +1012,15 @@ MPROC_API mproc_status mproc_queue_get_alloc(mproc_queue* q, mproc_queue_alloc_f
   s.alloc = alloc;
   s.userdata = userdata;
   return do_get("mproc_queue_get_alloc", q, s, len, timeout_ms);
+}
+
+MPROC_API mproc_status mproc_queue_get_visit(mproc_queue* q, mproc_queue_visit_fn visit,
+                                             void* userdata, size_t* len, int64_t timeout_ms) {
+  if (visit == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_queue_get_visit: visit is NULL");
+  sink s;
+  s.visit = visit;
+  s.userdata = userdata;
+  return do_get("mproc_queue_get_visit", q, s, len, timeout_ms);
 }
 
 MPROC_API mproc_status mproc_queue_qsize(const mproc_queue* q, size_t* out) {

@@ -474,6 +474,67 @@ TEST(Queue, GetAllocAsksForExactlyTheMessageSize) {
   mproc_queue_destroy(q);
 }
 
+TEST(Queue, PutvConcatenatesItsPartsIntoOneMessage) {
+  mproc_queue* q = nullptr;
+  ASSERT_EQ(mproc_queue_create(nullptr, &q), MPROC_OK);
+  const mproc_queue_part parts[3] = {{"head:", 5}, {nullptr, 0}, {"body", 4}};
+  ASSERT_EQ(mproc_queue_putv(q, parts, 3, 0), MPROC_OK);
+  ASSERT_EQ(mproc_queue_putv(q, nullptr, 0, 0), MPROC_OK);  // an empty message
+  char buf[16];
+  size_t len = 0;
+  ASSERT_EQ(mproc_queue_get(q, buf, sizeof buf, &len, 0), MPROC_OK);
+  EXPECT_EQ(std::string(buf, len), "head:body");
+  ASSERT_EQ(mproc_queue_get(q, buf, sizeof buf, &len, 0), MPROC_OK);
+  EXPECT_EQ(len, 0u);
+  const mproc_queue_part bad[1] = {{nullptr, 3}};
+  EXPECT_EQ(mproc_queue_putv(q, bad, 1, 0), MPROC_E_INVAL);
+  const mproc_queue_part huge[2] = {{"a", SIZE_MAX}, {"b", SIZE_MAX}};
+  EXPECT_EQ(mproc_queue_putv(q, huge, 2, 0), MPROC_E_TOO_BIG);
+  mproc_queue_destroy(q);
+}
+
+TEST(Queue, GetVisitSeesAWrappedMessageInTwoPieces) {
+  mproc_queue_options o = MPROC_QUEUE_OPTIONS_INIT;
+  o.buffer_size = 64 * 1024;
+  mproc_queue* q = nullptr;
+  ASSERT_EQ(mproc_queue_create(&o, &q), MPROC_OK);
+  // A first record (8-byte header + payload) that ends 16 bytes before the end of the ring, so
+  // that the next message's payload starts 8 bytes before the end and wraps.
+  std::string filler(64 * 1024 - 24, 'f');
+  ASSERT_EQ(mproc_queue_put(q, filler.data(), filler.size(), 0), MPROC_OK);
+  size_t len = 0;
+  std::vector<char> sink(filler.size());
+  ASSERT_EQ(mproc_queue_get(q, sink.data(), sink.size(), &len, 0), MPROC_OK);
+  std::string message = queue_test::blob(3, 100);
+  ASSERT_EQ(mproc_queue_put(q, message.data(), message.size(), 0), MPROC_OK);
+  struct seen {
+    std::vector<std::string> pieces;
+  } s;
+  auto visit = [](void* ud, const void* a, size_t alen, const void* b, size_t blen) {
+    auto* v = static_cast<seen*>(ud);
+    v->pieces.emplace_back(static_cast<const char*>(a), alen);
+    if (b != nullptr) v->pieces.emplace_back(static_cast<const char*>(b), blen);
+  };
+  ASSERT_EQ(mproc_queue_get_visit(q, visit, &s, &len, 0), MPROC_OK);
+  EXPECT_EQ(len, 100u);
+  ASSERT_EQ(s.pieces.size(), 2u);
+  EXPECT_EQ(s.pieces[0].size(), 8u);
+  EXPECT_EQ(s.pieces[0] + s.pieces[1], message);
+  EXPECT_EQ(mproc_queue_get_visit(q, visit, &s, &len, 0), MPROC_E_EMPTY);
+  EXPECT_EQ(mproc_queue_get_visit(q, nullptr, nullptr, &len, 0), MPROC_E_INVAL);
+
+  // The facade decodes a wrapped message too.
+  mproc::queue_options small;
+  small.buffer_size = 64 * 1024;
+  mproc::Queue<std::string> typed(small);
+  for (int i = 0; i < 200; ++i) {
+    std::string v = queue_test::blob(i, static_cast<size_t>(1000 + i * 7));
+    typed.put(v);
+    ASSERT_EQ(typed.get_nowait(), v);
+  }
+  mproc_queue_destroy(q);
+}
+
 TEST(Queue, CloseMakesPutAndGetOfThisHandleFailWithClosed) {
   mproc::Queue<int> q;
   q.put(1);

@@ -100,6 +100,17 @@ MPROC_API mproc_status mproc_queue_handle(const mproc_queue* q, intptr_t* out);
 MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t len,
                                        int64_t timeout_ms);
 
+/* One piece of a message for mproc_queue_putv. */
+typedef struct mproc_queue_part {
+  const void* data; /* may be NULL when len is 0 */
+  size_t len;
+} mproc_queue_part;
+
+/* Like mproc_queue_put, for a message made of count pieces (a header and a body, say): puts their
+ * concatenation as one message, copying each piece once. */
+MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* parts,
+                                        size_t count, int64_t timeout_ms);
+
 /* Takes the oldest message, copying it into buf (cap bytes) and setting *len to its size. Blocks up
  * to timeout_ms while the queue is empty.
  * Errors: MPROC_E_EMPTY (still empty when the timeout passed; 0 = at once),
@@ -119,6 +130,18 @@ typedef void* (*mproc_queue_alloc_fn)(void* userdata, size_t size);
  * size and copies the message there. alloc returning NULL for size > 0 fails the call with
  * MPROC_E_NOMEM and leaves the message in the queue. */
 MPROC_API mproc_status mproc_queue_get_alloc(mproc_queue* q, mproc_queue_alloc_fn alloc,
+                                             void* userdata, size_t* len, int64_t timeout_ms);
+
+/* Sees a message where it lies in shared memory: in one piece, or in two when it wraps around the
+ * end of the queue's buffer (then second != NULL). Read-only, valid only during the call, which
+ * happens with the queue's consumer lock held: it must not use the queue, and must not throw. */
+typedef void (*mproc_queue_visit_fn)(void* userdata, const void* first, size_t first_len,
+                                     const void* second, size_t second_len);
+
+/* Like mproc_queue_get without a copy: calls visit(userdata, ...) with the oldest message's bytes,
+ * then removes the message (it is taken whatever visit does with it; a process killed during
+ * visit loses that message, as one killed in mproc_queue_get would). */
+MPROC_API mproc_status mproc_queue_get_visit(mproc_queue* q, mproc_queue_visit_fn visit,
                                              void* userdata, size_t* len, int64_t timeout_ms);
 
 /* The number of messages in the queue (loss records included); approximate while other

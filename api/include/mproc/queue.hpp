@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,15 +55,31 @@ struct queue_deleter {
   void operator()(mproc_queue* q) const { mproc_queue_destroy(q); }
 };
 
-inline void* queue_alloc_string(void* userdata, std::size_t size) noexcept {
-  try {
-    auto* s = static_cast<std::string*>(userdata);
-    s->resize(size);
-    return size == 0 ? nullptr : &(*s)[0];
-  } catch (...) {
-    return nullptr;
+// Per-thread buffers for encoded messages (and for messages that wrap around the end of the ring),
+// so that a stream of large messages does not allocate and fault in a fresh buffer for every one.
+// A buffer that grew past 16 MiB is let go after use.
+class queue_scratch {
+ public:
+  explicit queue_scratch(std::string& s) : s_(s) {}
+  ~queue_scratch() {
+    if (s_.capacity() > (std::size_t{16} << 20)) std::string().swap(s_);
   }
-}
+  queue_scratch(const queue_scratch&) = delete;
+  queue_scratch& operator=(const queue_scratch&) = delete;
+  std::string& get() { return s_; }
+
+  static std::string& for_put() {
+    static thread_local std::string s;
+    return s;
+  }
+  static std::string& for_get() {
+    static thread_local std::string s;
+    return s;
+  }
+
+ private:
+  std::string& s_;
+};
 
 inline const char* queue_kind_name(int kind) {
   switch (kind) {
@@ -119,8 +136,18 @@ class queue_core {
     int st;
     if constexpr (is_memcpy_encodable_v<T>) {
       st = mproc_queue_put(h_.get(), &value, sizeof(T), timeout_ms);
+    } else if constexpr (is_contiguous_raw<T>::value && uses_builtin_codec<T>::value) {
+      // The codec's bytes are a u64 count and the elements: put them from where they are.
+      const std::uint64_t count = value.size();
+      const mproc_queue_part parts[2] = {
+          {&count, sizeof count},
+          {value.data(), value.size() * sizeof(typename T::value_type)}};
+      st = mproc_queue_putv(h_.get(), parts, 2, timeout_ms);
     } else {
-      std::string bytes = to_bytes(value);
+      queue_scratch scratch(queue_scratch::for_put());
+      std::string& bytes = scratch.get();
+      bytes.clear();
+      mproc::encode(bytes, value);
       st = mproc_queue_put(h_.get(), bytes.data(), bytes.size(), timeout_ms);
     }
     if (st != MPROC_E_FULL) check(st);
@@ -138,12 +165,38 @@ class queue_core {
       // Too long to be a T: take it anyway, so that a bad message fails once instead of forever.
       if (st != MPROC_E_BUFFER_TOO_SHORT) check(st);
     }
-    std::string bytes;
+    // Decoded where it lies in shared memory (one copy, into the value), unless it wraps.
+    visit_state state{this, std::nullopt, nullptr};
     std::size_t len = 0;
-    int st = mproc_queue_get_alloc(h_.get(), &queue_alloc_string, &bytes, &len, timeout_ms);
+    int st = mproc_queue_get_visit(h_.get(), &visit_message, &state, &len, timeout_ms);
     if (st == MPROC_E_EMPTY) return std::nullopt;
     check(st);
-    return decode_message(bytes.data(), len);
+    if (state.failure) std::rethrow_exception(state.failure);
+    return std::move(state.value);
+  }
+
+  struct visit_state {
+    const queue_core* self;
+    std::optional<T> value;
+    std::exception_ptr failure;
+  };
+
+  static void visit_message(void* userdata, const void* first, std::size_t first_len,
+                            const void* second, std::size_t second_len) noexcept {
+    auto* state = static_cast<visit_state*>(userdata);
+    try {
+      if (second_len == 0) {
+        state->value.emplace(state->self->decode_message(first, first_len));
+      } else {
+        queue_scratch scratch(queue_scratch::for_get());
+        std::string& bytes = scratch.get();
+        bytes.assign(static_cast<const char*>(first), first_len);
+        bytes.append(static_cast<const char*>(second), second_len);
+        state->value.emplace(state->self->decode_message(bytes.data(), bytes.size()));
+      }
+    } catch (...) {
+      state->failure = std::current_exception();
+    }
   }
 
   T decode_message(const void* data, std::size_t len) const {
