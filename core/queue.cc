@@ -3,19 +3,27 @@
 //
 // Layout. One mproc__object segment: the object header, the control block below, and from
 // kRingOffset a ring of `cap` bytes (a power of two). A message is a record: an 8-byte header
-// (length in the low 56 bits, flags in the top 8, never 0) and its payload, padded to 8 bytes. A record may
-// wrap around the end of the ring (it is copied in two pieces). Positions (head, tail) count bytes
-// since creation and never wrap; the byte at position p lives at offset p & (cap - 1).
+// (length in the low 56 bits, flags in the top 8, never 0) and its payload, padded to 8 bytes. A
+// record may wrap around the end of the ring (it is copied in two pieces). Positions (head, tail)
+// count bytes since creation and never wrap; the byte at position p lives at offset p & (cap - 1).
+//
+// Commit. A producer writes the payload, zeroes the header slot that follows its record, then
+// publishes its own header (release): a non-zero header at head is a whole record, so consumers
+// find messages by reading the ring itself, never the producers' tail. (The slot after a record
+// is always zeroed before the record becomes visible, which is why a put reserves one header of
+// slack; stale bytes of older laps are never read as headers.) tail is still published, after the
+// header, for sleepers, qsize/empty and repair.
 //
 // Speed. Producers serialise on a robust "put" mutex and consumers on a robust "get" mutex, so one
-// producer and one consumer run in parallel and meet only where they publish: the producer's tail
-// and the consumer's head, each on a cache line of its own. Each side keeps the other side's index
-// cached in its own line and re-reads it only when the cache says "full" / "empty", so while there
-// is a backlog a message costs no cross-core traffic beyond its own bytes. No syscall per message:
-// a side that must sleep takes a slot in a wait list (pid + a futex word) and counts itself in;
-// the other side calls futex wake only when that count is not zero, and takes the sleeper it
-// wakes off the count itself, so one sleeper costs one wake. A process killed in its sleep leaves
-// a slot behind; it absorbs at most one wake-up and is swept when slots run short.
+// producer and one consumer run in parallel and meet only in the ring and, rarely, at head: the
+// producer keeps head (and, for maxsize, the consumers' count) cached in its own line and re-reads
+// it only when the cache says "full". A consumer that finds the queue empty spins a few µs with its
+// lock held before it sleeps. No syscall per message: a side that must sleep takes a slot in a wait
+// list (pid + a futex word) and counts itself in; the other side calls futex wake only when that
+// count is not zero, and takes the sleeper it wakes off the count itself, so one sleeper costs one
+// wake. A process killed in its sleep leaves a slot behind; it absorbs at most one wake-up and is
+// swept when slots run short. putv copies a message from several pieces and get_visit lets the
+// C++ facade decode straight from the ring, so a std::string or std::vector is copied once per side.
 //
 // Growth instead of blocking. put on an unbounded queue never blocks — a producer can put 50 MB and
 // exit before anyone reads, so CPython's feeder-thread trap ("join the producer before get"
@@ -34,11 +42,11 @@
 // Robustness. Before it touches the ring, each side records in its own control line what it is
 // doing (state, start position, message count at the start). If a process dies holding a lock,
 // the next process to take it gets MPROC_E_OWNER_DIED and repairs from that record before marking
-// the lock consistent: a put that had not committed (tail not yet advanced) is rolled back and a
-// LOST record is committed in its place; a get that had not committed (head not yet advanced)
-// turns the record it was reading into a LOST record, which drops the message (at most once: a
-// message that killed its consumer is not handed to the next one); a side that had committed only
-// has its message count fixed. A LOST record reaches one consumer as MPROC_E_MESSAGE_LOST, at the
+// the lock consistent: a put whose header was not yet published is rolled back and a LOST record
+// is committed in its place (one whose header was published is finished: tail and count); a get
+// that had not advanced head turns the record it was reading into a LOST record, which drops the
+// message (at most once: a message that killed its consumer is not handed to the next one); a get
+// that had advanced head only has its count fixed. A LOST record reaches one consumer as MPROC_E_MESSAGE_LOST, at the
 // position the message held, and is counted in lost(). Growth publishes the new capacity as its
 // last step, so a producer killed in the middle of growing leaves the old layout intact. A
 // consumer waiting on an empty queue while a put is in progress probes the put lock now and then

@@ -1039,6 +1039,31 @@ TEST_P(QueueTest, AConsumerKilledMidGetLosesOnlyThatMessage) {
   EXPECT_EQ(q.get(kWait), "D");
 }
 
+TEST_P(QueueTest, AMessageLostInAJoinableQueueCountsAsDone) {
+  mproc_test::TempDir dir;
+  std::string marker = dir.file("paused");
+  mproc::JoinableQueue<std::string> q;
+  mproc::Queue<std::string> report;
+  q.put("A");
+  q.put("B");
+  mproc::Process victim(ctx(), mproc::fn<&get_then_pause>, q, report, marker);  // as a Queue
+  victim.start();
+  ASSERT_TRUE(mproc_test::eventually([&] { return mproc_test::file_exists(marker); }));
+  victim.kill();
+  ASSERT_TRUE(victim.join(kJoinTimeout));
+  EXPECT_EQ(report.get(kWait), "A");
+  EXPECT_FALSE(q.join(50ms));
+  try {
+    q.get(kWait);
+    FAIL() << "the lost message was not reported";
+  } catch (const mproc::error& e) {
+    EXPECT_EQ(e.code(), mproc::errc::message_lost);
+  }
+  q.task_done();  // for "A", which the killed consumer took but never marked done
+  EXPECT_TRUE(q.join(kWait)) << "the lost \"B\" was counted as done when its loss was reported";
+  EXPECT_THROW(q.task_done(), mproc::error);
+}
+
 TEST_P(QueueTest, AConsumerKilledWhileBlockedLeavesTheQueueUsable) {
   mproc_test::TempDir dir;
   std::string marker = dir.file("waiting");
