@@ -277,14 +277,9 @@ void install_ring(mproc_queue* q, ring_map* m) {
   }
 }
 
-// The mapping for the current capacity; call with a lock held (the capacity cannot change then).
-mproc_status ring_for(mproc_queue* q, ring_map** out) {
-  uint64_t cap = q->c->cap.load(std::memory_order_acquire);
-  ring_map* r = q->ring.load(std::memory_order_acquire);
-  if (r != nullptr && r->cap == cap) {
-    *out = r;
-    return MPROC_OK;
-  }
+// After another process grew the ring.
+[[gnu::noinline]] mproc_status ring_for_slow(mproc_queue* q, uint64_t cap, ring_map** out) {
+  ring_map* r = nullptr;
   {
     absl::MutexLock l(&q->map_mu);
     for (auto& m : q->maps) {
@@ -301,24 +296,47 @@ mproc_status ring_for(mproc_queue* q, ring_map** out) {
   return MPROC_OK;
 }
 
-void ring_write(const ring_map* r, uint64_t pos, const void* src, uint64_t n) {
-  if (n == 0) return;
-  uint64_t off = pos & (r->cap - 1);
-  uint64_t first = std::min(n, r->cap - off);
-  std::memcpy(r->base + off, src, static_cast<size_t>(first));
-  if (first < n) {
-    std::memcpy(r->base, static_cast<const char*>(src) + first, static_cast<size_t>(n - first));
+// The mapping for the current capacity; call with a lock held (the capacity cannot change then).
+inline mproc_status ring_for(mproc_queue* q, ring_map** out) {
+  uint64_t cap = q->c->cap.load(std::memory_order_acquire);
+  ring_map* r = q->ring.load(std::memory_order_acquire);
+  if (r != nullptr && r->cap == cap) {
+    *out = r;
+    return MPROC_OK;
+  }
+  return ring_for_slow(q, cap, out);
+}
+
+// memcpy, with the small sizes most messages have copied inline (fixed-size pieces that overlap)
+// instead of through a call.
+inline void copy_bytes(void* dst, const void* src, uint64_t n) {
+  auto* d = static_cast<char*>(dst);
+  auto* s = static_cast<const char*>(src);
+  if (n >= 8 && n <= 16) {
+    std::memcpy(d, s, 8);
+    std::memcpy(d + n - 8, s + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(d, s, 4);
+    std::memcpy(d + n - 4, s + n - 4, 4);
+  } else if (n > 16) {
+    std::memcpy(d, s, static_cast<size_t>(n));
+  } else {
+    for (uint64_t i = 0; i < n; ++i) d[i] = s[i];
   }
 }
 
-void ring_read(const ring_map* r, uint64_t pos, void* dst, uint64_t n) {
-  if (n == 0) return;
+void ring_write(const ring_map* r, uint64_t pos, const void* src, uint64_t n) {
   uint64_t off = pos & (r->cap - 1);
   uint64_t first = std::min(n, r->cap - off);
-  std::memcpy(dst, r->base + off, static_cast<size_t>(first));
-  if (first < n) {
-    std::memcpy(static_cast<char*>(dst) + first, r->base, static_cast<size_t>(n - first));
-  }
+  copy_bytes(r->base + off, src, first);
+  if (first < n) copy_bytes(r->base, static_cast<const char*>(src) + first, n - first);
+}
+
+void ring_read(const ring_map* r, uint64_t pos, void* dst, uint64_t n) {
+  uint64_t off = pos & (r->cap - 1);
+  uint64_t first = std::min(n, r->cap - off);
+  copy_bytes(dst, r->base + off, first);
+  if (first < n) copy_bytes(static_cast<char*>(dst) + first, r->base, n - first);
 }
 
 // Record headers are 8-byte aligned and the ring is a multiple of 8, so a header never wraps.
@@ -768,6 +786,10 @@ bool room_locked(queue_control* c) {
 // Copies bytes [from, to) of the concatenated parts to the ring, the message starting at pos.
 void write_parts(const ring_map* r, uint64_t pos, const mproc_queue_part* parts, size_t nparts,
                  uint64_t from, uint64_t to) {
+  if (nparts == 1) {
+    ring_write(r, pos + from, static_cast<const char*>(parts[0].data) + from, to - from);
+    return;
+  }
   uint64_t at = 0;  // offset of parts[i] in the message
   for (size_t i = 0; i < nparts && at < to; at += parts[i].len, ++i) {
     uint64_t begin = std::max(from, at), end = std::min(to, at + parts[i].len);
