@@ -57,7 +57,7 @@ void get_range_expect(mproc::Queue<int> q, int from, int count) {
 }
 
 void produce_tagged(mproc::Queue<std::pair<int, int>> q, int producer, int count) {
-  for (int i = 0; i < count; ++i) q.put({producer, i});
+  for (int i = 0; i < count; ++i) q.put({producer, i}, kWait);  // bounded: may block
 }
 
 void consume_tagged(mproc::Queue<std::pair<int, int>> q,
@@ -752,7 +752,7 @@ TEST_P(QueueTest, FourProducersTwoConsumersEveryMessageOnceInOrderPerProducer) {
     producers.back().start();
   }
   for (auto& p : producers) expect_clean_exit(p);
-  for (int c = 0; c < kConsumers; ++c) q.put({-1, 0});
+  for (int c = 0; c < kConsumers; ++c) q.put({-1, 0}, kWait);
   std::map<int, std::vector<int>> all;
   for (int c = 0; c < kConsumers; ++c) {
     auto got = out.get(kWait);
