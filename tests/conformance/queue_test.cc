@@ -81,6 +81,16 @@ void put_blobs(mproc::Queue<std::string> q, int count, int size) {
   for (int i = 0; i < count; ++i) q.put(blob(i, static_cast<std::size_t>(size)));
 }
 
+// Mostly small messages with a large one now and then: the ring wraps and grows (several times)
+// while the other side is reading, and has to map the larger ring.
+std::size_t varied_size(int i) {
+  return i % 97 == 0 ? static_cast<std::size_t>(200000 + 4000 * i) : static_cast<std::size_t>(i % 300);
+}
+
+void put_varied(mproc::Queue<std::string> q, int count) {
+  for (int i = 0; i < count; ++i) q.put(blob(i, varied_size(i)));
+}
+
 void get_blobs_expect(mproc::Queue<std::string> q, int count, int size) {
   for (int i = 0; i < count; ++i) {
     if (q.get(kWait) != blob(i, static_cast<std::size_t>(size))) mproc::exit(3);
@@ -792,6 +802,17 @@ TEST_P(QueueTest, ZeroByteAndSixtyFourMebibyteMessagesCrossProcesses) {
   e.start();
   empty_messages.put("");
   expect_clean_exit(e);
+}
+
+TEST_P(QueueTest, TheRingGrowsWhileAnotherProcessReadsAndEveryMessageSurvives) {
+  mproc::Queue<std::string> q;
+  mproc::Process p(ctx(), mproc::fn<&put_varied>, q, 1000);
+  p.start();
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(q.get(kWait), queue_test::blob(i, queue_test::varied_size(i))) << "message " << i;
+  }
+  expect_clean_exit(p);
+  EXPECT_TRUE(q.empty());
 }
 
 TEST_P(QueueTest, AConsumerStartedAfterTheProducerExitedGetsEveryMessage) {
