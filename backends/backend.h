@@ -125,6 +125,26 @@ size_t mproc__shm_size(const mproc__shm* shm);
 intptr_t mproc__shm_handle(const mproc__shm* shm);  // owned by shm
 void mproc__shm_close(mproc__shm* shm);             // unmaps; NULL harmless
 
+// ---- Shared memory that grows ----------------------------------------------------------------------
+// Queues buffer any amount of data without blocking their producers, so their segment grows while
+// other processes hold it. Every process reaches the added bytes through the handle it already has:
+// a process that learns (from the object's own state) that the segment grew maps the range again.
+// Sizes and offsets given to mproc__shm_map are multiples of MPROC__SHM_ALIGN, which is at least
+// the page size on every backend.
+
+constexpr size_t MPROC__SHM_ALIGN = 64 * 1024;
+
+// Grows the memory behind a handle to at least size bytes (never shrinks it; a larger segment is
+// left alone). The added bytes read as zero and take memory only once written. MPROC_E_NOMEM (or
+// MPROC_E_OS) naming `what` when the segment cannot be that large.
+mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what);
+
+// Maps size bytes of the memory behind a handle, from offset, shared and writable. The handle
+// stays the caller's. Released with mproc__shm_unmap.
+mproc_status mproc__shm_map(intptr_t handle, uint64_t offset, size_t size, const char* what,
+                            void** out);
+void mproc__shm_unmap(void* addr, size_t size);
+
 // ---- Waiting on a word in shared memory -----------------------------------------------------------
 // The building block of every blocking shared object (futex on Linux; WaitOnAddress is
 // process-local on Win32, so that backend pairs each word with a kernel event in the mapping's

@@ -12,6 +12,12 @@ namespace {
 constexpr uint32_t kObjectMagic = 0x4d504f42;  // "MPOB"
 std::atomic<int> g_object_counter{0};
 
+// The header's magic word as the atomic it is used as (the header lives in shared memory).
+std::atomic<uint32_t>& magic_of(mproc__object_header* h) {
+  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "plain word");
+  return *reinterpret_cast<std::atomic<uint32_t>*>(&h->magic);
+}
+
 }  // namespace
 
 const char* mproc__object_kind_name(uint32_t kind) {
@@ -62,10 +68,9 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
   h->payload_size = payload_size;
   h->creator_pid = mproc__current_pid();
   std::memcpy(h->name, n.c_str(), n.size() + 1);
-  // Published last: an opener that sees the magic sees the rest. A release store rather than a
-  // fence and a plain store: GCC refuses atomic_thread_fence under -fsanitize=thread (-Werror=tsan),
-  // and C++17 has no atomic_ref for a field of a mapped struct.
-  __atomic_store_n(&h->magic, kObjectMagic, __ATOMIC_RELEASE);
+  // Published last, with release: an opener that sees the magic sees the rest. (A store rather
+  // than a fence: GCC refuses atomic_thread_fence under -fsanitize=thread with -Werror.)
+  magic_of(h).store(kObjectMagic, std::memory_order_release);
   *out = obj;
   return MPROC_OK;
 }
@@ -73,11 +78,19 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
 mproc_status mproc__object::open_any(intptr_t handle, const char* expected, mproc__object** out) {
   mproc__shm* shm = nullptr;
   mproc_status st = mproc__shm_open(handle, expected, &shm);
+  if (st == MPROC_E_INVAL) {
+    // A valid handle to something else (a pipe, a file): the caller holds the wrong object.
+    return mproc__failf(MPROC_E_TYPE_MISMATCH,
+                        "opening a %s: handle %d is not an mproc object (not shared memory)",
+                        expected, static_cast<int>(handle));
+  }
   if (st != MPROC_OK) return st;
   auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
+  // The segment may be larger than header + payload: a queue grows its segment past the payload
+  // to hold buffered messages (mproc__shm_grow).
   if (mproc__shm_size(shm) < sizeof(mproc__object_header) ||
-      __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != kObjectMagic ||
-      h->payload_size != mproc__shm_size(shm) - sizeof(mproc__object_header)) {
+      magic_of(h).load(std::memory_order_acquire) != kObjectMagic ||
+      h->payload_size > mproc__shm_size(shm) - sizeof(mproc__object_header)) {
     mproc__shm_close(shm);
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "opening a %s: handle %d is not an mproc object",
                         expected, static_cast<int>(handle));

@@ -49,7 +49,9 @@ class mproc__object {
   static mproc_status create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
                              size_t payload_size, const char* name, mproc__object** out);
   // Maps the object behind a handle and checks it is of the kind (and element type, when
-  // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise.
+  // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise, and also when the
+  // handle is valid but not shared memory (a pipe, a file). The segment may be larger than
+  // header + payload (queues grow theirs).
   static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code,
                            mproc__object** out);
   // Maps the object behind a handle whatever its kind (checking only that it is an mproc object),

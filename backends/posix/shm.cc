@@ -81,3 +81,42 @@ mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out)
 void mproc__handle_close(intptr_t handle) {
   if (handle >= 0) ::close(static_cast<int>(handle));
 }
+
+mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what) {
+  int fd = static_cast<int>(handle);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return mproc__fail_os(errno, std::string(what) + ": fstat of shared memory");
+  if (static_cast<uint64_t>(st.st_size) >= size) return MPROC_OK;
+  // Sparse, like mproc__shm_create: pages are taken when first written, so a ring that doubles
+  // for one large message costs the memory it uses, not twice that. (A memfd has no size limit:
+  // a page that cannot be had is the OOM killer's business, as for any other memory.)
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    int e = errno;
+    if (e == ENOSPC || e == ENOMEM || e == EFBIG || e == EINVAL) {
+      return mproc__failf(MPROC_E_NOMEM, "%s: cannot grow shared memory to %d bytes (%s)", what,
+                          size, mproc__os_error_text(e));
+    }
+    return mproc__fail_os(e, std::string(what) + ": growing shared memory to " +
+                                 std::to_string(size) + " bytes");
+  }
+  return MPROC_OK;
+}
+
+mproc_status mproc__shm_map(intptr_t handle, uint64_t offset, size_t size, const char* what,
+                            void** out) {
+  void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(handle),
+                      static_cast<off_t>(offset));
+  if (addr == MAP_FAILED) {
+    int e = errno;
+    if (e == ENOMEM) {
+      return mproc__failf(MPROC_E_NOMEM, "%s: cannot map %d bytes of shared memory", what, size);
+    }
+    return mproc__fail_os(e, std::string(what) + ": mmap of shared memory");
+  }
+  *out = addr;
+  return MPROC_OK;
+}
+
+void mproc__shm_unmap(void* addr, size_t size) {
+  if (addr != nullptr) ::munmap(addr, size);
+}

@@ -22,6 +22,7 @@
 #include "mproc/lock.h"
 #include "mproc/pipe.h"
 #include "mproc/process.h"
+#include "mproc/queue.h"
 #include "mproc/registry.h"
 #include "mproc/semaphore.h"
 #include "mproc/serial.h"

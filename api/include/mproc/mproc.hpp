@@ -15,6 +15,7 @@
 #include "mproc/mproc.h"
 #include "mproc/pipe.hpp"
 #include "mproc/process.hpp"
+#include "mproc/queue.hpp"
 #include "mproc/semaphore.hpp"
 #include "mproc/serial.hpp"
 #include "mproc/types.hpp"
