@@ -149,6 +149,24 @@ mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms);
 mproc_status mproc__mutex_unlock(void* mem);
 mproc_status mproc__mutex_consistent(void* mem);
 
+// ---- Notifiers and waiting on several handles ---------------------------------------------------
+// A notifier is an OS handle that any process holding it can make ready (readable / signalled) and
+// that its owner waits on together with other handles, such as process sentinels: how a pool's
+// result thread sleeps until a worker has news or a worker dies, and the handle an outside event
+// loop waits on (POSIX eventfd; Win32 manual-reset event; libuv uv_async on the loop thread).
+
+// Creates a notifier, not ready. Close it with mproc__handle_close. `what` names it in messages.
+mproc_status mproc__notifier_create(const char* what, intptr_t* out);
+// Makes it ready (stays ready until cleared). Safe from any process and thread; never blocks.
+void mproc__notifier_signal(intptr_t notifier);
+// Makes it not ready. Never blocks.
+void mproc__notifier_clear(intptr_t notifier);
+
+// Waits up to timeout_ms until at least one of the handles is ready (a notifier signalled, a
+// sentinel's process ended). MPROC_OK with ready[i] set for each ready one, MPROC_E_TIMEOUT.
+mproc_status mproc__wait_handles(const intptr_t* handles, size_t count, int64_t timeout_ms,
+                                 bool* ready);
+
 // ---- Handles ------------------------------------------------------------------------------------
 
 // Duplicates a handle (close-on-exec); MPROC_E_OS naming `what` on failure.
@@ -161,6 +179,8 @@ bool mproc__process_alive(int64_t pid);
 // ---- Facts about this process ---------------------------------------------------------------------
 
 int mproc__cpu_count();
+// "SIGKILL" for 9 (the platform's name for a signal number an exit code reported), or "signal N".
+std::string mproc__signal_name(int sig);
 int64_t mproc__current_pid();
 int64_t mproc__os_parent_pid();
 
