@@ -20,8 +20,16 @@ Registry& registry() {
 }
 
 constexpr size_t kMaxNameLength = 255;
+// Names the library registers for itself (e.g. the pool's worker loop) start with this.
+constexpr const char kReservedPrefix[] = "mproc.";
 
 }  // namespace
+
+void mproc__register_internal(const char* name, mproc_fn fn, void* userdata) {
+  Registry& r = registry();
+  absl::MutexLock lock(&r.mu);
+  r.entries.insert_or_assign(std::string(name), mproc__registered{fn, userdata});
+}
 
 bool mproc__registry_find(const std::string& name, mproc__registered* out) {
   Registry& r = registry();
@@ -43,6 +51,12 @@ MPROC_API mproc_status mproc_register(const char* name, mproc_fn fn, void* userd
     return mproc__failf(MPROC_E_INVAL,
                         "mproc_register: a function name must be 1 to %d bytes, '%s' is %d",
                         kMaxNameLength, key.substr(0, 64), key.size());
+  }
+  if (key.rfind(kReservedPrefix, 0) == 0) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "mproc_register: names starting with '%s' are reserved for mproc's own "
+                        "functions ('%s')",
+                        kReservedPrefix, key);
   }
   Registry& r = registry();
   absl::MutexLock lock(&r.mu);

@@ -11,6 +11,10 @@ struct mproc__registered {
   void* userdata = nullptr;
 };
 
+// Registers one of the library's own functions under a name in the reserved "mproc." prefix,
+// which mproc_register refuses to users. Called from static initialisers in core.
+void mproc__register_internal(const char* name, mproc_fn fn, void* userdata);
+
 // Looks up name; false when nothing is registered under it.
 bool mproc__registry_find(const std::string& name, mproc__registered* out);
 

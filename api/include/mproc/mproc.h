@@ -15,6 +15,7 @@
 #include "mproc/common.h"
 #include "mproc/error.h"
 #include "mproc/init.h"
+#include "mproc/pool.h"
 #include "mproc/process.h"
 #include "mproc/registry.h"
 
