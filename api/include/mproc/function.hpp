@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -109,8 +110,13 @@ int invoke(const void* args, size_t len, mproc_call* call, void*) {
       return 1;
     }
     try {
-      std::string out = to_bytes(*value);
-      mproc_call_set_result(call, out.data(), out.size());
+      if constexpr (is_memcpy_encodable_v<std::decay_t<typename sig::result>>) {
+        // Its encoding is its bytes: no string in between (pools call this once per element).
+        mproc_call_set_result(call, std::addressof(*value), sizeof(*value));
+      } else {
+        std::string out = to_bytes(*value);
+        mproc_call_set_result(call, out.data(), out.size());
+      }
     } catch (const std::exception& e) {
       mproc_call_fail(call, "mproc::encode_error", e.what());
       return 1;
