@@ -191,12 +191,12 @@ class [[nodiscard]] ImapRange {
     using iterator_category = std::input_iterator_tag;
     using value_type = T;
     using difference_type = std::ptrdiff_t;
-    using pointer = const T*;
-    using reference = const T&;
+    using pointer = T*;
+    using reference = T&;  // the value may be moved out; it is valid until the next ++
 
     iterator() = default;
-    const T& operator*() const { return *owner_->current_; }
-    const T* operator->() const { return &*owner_->current_; }
+    T& operator*() const { return *owner_->current_; }
+    T* operator->() const { return &*owner_->current_; }
     iterator& operator++() {
       owner_->advance();
       return *this;

@@ -11,6 +11,7 @@
 #include "mproc/mproc.h"
 #include "mproc/pool.hpp"
 #include "mproc/process.hpp"
+#include "mproc/progress.hpp"
 #include "mproc/thread_pool.hpp"
 
 #endif  // MPROC_MPROC_HPP
