@@ -40,20 +40,105 @@ constexpr uint32_t kResultStreamBytes = 1u << 20;
 constexpr size_t kDepth = 8;
 // terminate(): SIGTERM first, SIGKILL for workers still running after this long.
 constexpr int64_t kTerminateGraceMs = 500;
+// Rounds of yielding before the pool thread sleeps.
+constexpr int kYieldsBeforeSleep = 50;
 // Workers that die before they are ready, one after another, break the pool (instead of starting
 // new ones forever, as CPython's Pool does when an initializer crashes).
 constexpr int kMaxStartupFailures = 3;
 
 std::atomic<int> g_pool_counter{0};
 
-struct buffer {
-  std::unique_ptr<char[]> data;
-  size_t size = 0;
-  void allocate(size_t n) {
-    data.reset(new char[n > 0 ? n : 1]);  // default-initialised: no zero-filling of big bodies
-    size = n;
-  }
+class buffer_cache;
+
+// Bytes of a task message or a result body. Large ones come from and go back to a cache: a map
+// over a million elements would otherwise spend much of its time having the kernel hand out (and
+// zero) fresh pages for its chunks.
+class buffer {
+ public:
+  buffer() = default;
+  buffer(buffer&& o) noexcept { *this = std::move(o); }
+  buffer& operator=(buffer&& o) noexcept;
+  ~buffer() { reset(); }
+
+  char* data() const { return data_.get(); }
+  size_t size = 0;  // bytes in use
+
+  void reset();
+
+ private:
+  friend class buffer_cache;
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+  std::shared_ptr<buffer_cache> home_;
 };
+
+class buffer_cache : public std::enable_shared_from_this<buffer_cache> {
+ public:
+  // Below this, malloc is fast and reuses memory by itself.
+  static constexpr size_t kMinBytes = size_t{64} << 10;
+  static constexpr size_t kMaxBytes = size_t{64} << 20;  // kept in all
+  static constexpr size_t kMaxEntries = 32;
+
+  buffer get(size_t n) {
+    buffer b;
+    b.size = n;
+    if (n < kMinBytes) {
+      b.data_.reset(new char[n > 0 ? n : 1]);  // default-initialised: nothing is zeroed
+      b.capacity_ = n;
+      return b;
+    }
+    b.home_ = shared_from_this();
+    {
+      absl::MutexLock lock(&mu_);
+      size_t best = free_.size();
+      for (size_t i = 0; i < free_.size(); ++i) {
+        const size_t cap = free_[i].first;
+        if (cap >= n && cap / 2 <= n && (best == free_.size() || cap < free_[best].first)) best = i;
+      }
+      if (best != free_.size()) {
+        b.capacity_ = free_[best].first;
+        b.data_ = std::move(free_[best].second);
+        bytes_ -= b.capacity_;
+        free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(best));
+        return b;
+      }
+    }
+    b.data_.reset(new char[n]);
+    b.capacity_ = n;
+    return b;
+  }
+
+  void put(std::unique_ptr<char[]> data, size_t capacity) {
+    absl::MutexLock lock(&mu_);
+    if (bytes_ + capacity > kMaxBytes || free_.size() >= kMaxEntries) return;  // freed
+    bytes_ += capacity;
+    free_.emplace_back(capacity, std::move(data));
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<size_t, std::unique_ptr<char[]>>> free_;
+  size_t bytes_ = 0;
+};
+
+buffer& buffer::operator=(buffer&& o) noexcept {
+  if (this != &o) {
+    reset();
+    data_ = std::move(o.data_);
+    capacity_ = o.capacity_;
+    size = o.size;
+    home_ = std::move(o.home_);
+    o.capacity_ = o.size = 0;
+  }
+  return *this;
+}
+
+void buffer::reset() {
+  if (home_ && data_) home_->put(std::move(data_), capacity_);
+  data_.reset();
+  home_.reset();
+  capacity_ = size = 0;
+}
 
 bool seq_at_or_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) >= 0; }
 
@@ -84,8 +169,12 @@ struct mproc__pool_result {
   mproc_result_callback cb = nullptr;
   void* cb_data = nullptr;
   bool cb_set = false;
+  // A map submitted part by part (mproc_pool_map_begin): the parts given so far.
+  size_t parts_given = 0, parts_expected = 0;
+  bool open = false;
+  std::string fn;  // the function, for the parts still to come
 
-  size_t parts_total() const { return part_first.size() - 1; }
+  size_t parts_total() const { return parts.size(); }
 };
 
 namespace {
@@ -173,6 +262,9 @@ struct mproc__pool_state {
   int worker_counter = 0;
   int startup_failures = 0;
   std::vector<std::shared_ptr<mproc__pool_result>> to_call;  // finished, callback to run
+  std::vector<std::shared_ptr<mproc__pool_result>> open_maps;  // begun, parts still to come
+  std::string last_registered;  // the last name found registered: most tasks repeat it
+  std::shared_ptr<buffer_cache> buffers = std::make_shared<buffer_cache>();
 };
 
 struct mproc_pool {
@@ -286,7 +378,7 @@ bool pump_writes(worker_slot& w) {
   while (w.write_index < w.outstanding.size()) {
     sent_task& t = w.outstanding[w.write_index];
     if (t.written == 0) t.ring_pos = w.tasks.tail();
-    size_t n = w.tasks.write(t.task->msg.data.get() + t.written, t.task->msg.size - t.written);
+    size_t n = w.tasks.write(t.task->msg.data() + t.written, t.task->msg.size - t.written);
     t.written += n;
     wrote = wrote || n > 0;
     if (t.written < t.task->msg.size) break;
@@ -310,10 +402,10 @@ void send(state& s, worker_slot& w, std::unique_ptr<task_rec> t) {
   sent_task st;
   st.seq = w.next_seq++;
   mproc__msg_header h;
-  std::memcpy(&h, t->msg.data.get(), sizeof h);
+  std::memcpy(&h, t->msg.data(), sizeof h);
   h.state = MPROC__TASK_PENDING;
   h.seq = st.seq;
-  std::memcpy(t->msg.data.get(), &h, sizeof h);
+  std::memcpy(t->msg.data(), &h, sizeof h);
   st.task = std::move(t);
   w.outstanding.push_back(std::move(st));
   ++w.tasks_sent;
@@ -420,7 +512,7 @@ void handle_result(state& s, worker_slot& w, const mproc__msg_header& h, buffer 
     return;
   }
   std::string type, message;
-  if (!mproc__get_error_body(body.data.get(), static_cast<size_t>(h.size), &type, &message)) {
+  if (!mproc__get_error_body(body.data(), static_cast<size_t>(h.size), &type, &message)) {
     type = "mproc::error";
     message = "(the failure's description was malformed)";
   }
@@ -446,11 +538,11 @@ bool pump_reads(state& s, worker_slot& w) {
       if (w.results.readable() < sizeof(mproc__msg_header)) break;
       w.results.read(&w.rhdr, sizeof w.rhdr);
       w.have_header = true;
-      w.rbody.allocate(mproc__pad8(static_cast<size_t>(w.rhdr.size)));
+      w.rbody = s.buffers->get(mproc__pad8(static_cast<size_t>(w.rhdr.size)));
       w.rgot = 0;
       progress = true;
     }
-    size_t n = w.results.read(w.rbody.data.get() + w.rgot, w.rbody.size - w.rgot);
+    size_t n = w.results.read(w.rbody.data() + w.rgot, w.rbody.size - w.rgot);
     w.rgot += n;
     progress = progress || n > 0;
     if (w.rgot < w.rbody.size) break;
@@ -458,7 +550,7 @@ bool pump_reads(state& s, worker_slot& w) {
     if (w.rhdr.type == MPROC__MSG_RESULT) {
       handle_result(s, w, w.rhdr, std::move(w.rbody));
     } else if (w.rhdr.type == MPROC__MSG_INIT_FAILED) {
-      if (!mproc__get_error_body(w.rbody.data.get(), static_cast<size_t>(w.rhdr.size),
+      if (!mproc__get_error_body(w.rbody.data(), static_cast<size_t>(w.rhdr.size),
                                  &w.init_type, &w.init_message)) {
         w.init_type = "mproc::error";
       }
@@ -472,6 +564,11 @@ void break_pool(state& s, const std::string& why) {
   if (s.broken.empty()) s.broken = why;
   for (auto& t : s.pending) fail_broken(s, t->result);
   s.pending.clear();
+  for (auto& r : s.open_maps) {
+    r->open = false;
+    fail_broken(s, r);
+  }
+  s.open_maps.clear();
   for (auto* list : {&s.workers, &s.exiting}) {
     for (auto& w : *list) {
       for (auto& t : w->outstanding) fail_broken(s, t.task->result);
@@ -480,7 +577,7 @@ void break_pool(state& s, const std::string& why) {
 }
 
 bool work_remains(const state& s) {
-  if (!s.pending.empty()) return true;
+  if (!s.pending.empty() || !s.open_maps.empty()) return true;
   for (auto& w : s.workers) {
     if (!w->outstanding.empty()) return true;
   }
@@ -590,6 +687,11 @@ void run_callbacks(state& s) {
 void terminate_now(state& s) {
   for (auto& t : s.pending) fail_closed(s, t->result);
   s.pending.clear();
+  for (auto& r : s.open_maps) {
+    r->open = false;
+    fail_closed(s, r);
+  }
+  s.open_maps.clear();
   std::vector<std::unique_ptr<worker_slot>> all;
   for (auto* list : {&s.workers, &s.exiting}) {
     for (auto& w : *list) {
@@ -633,6 +735,7 @@ void run(std::shared_ptr<state> sp) {
   std::vector<intptr_t> handles;
   std::vector<worker_slot*> owners;
   std::vector<char> ready;
+  int idle_rounds = 0;
   for (;;) {
     if (s.terminate_requested) {
       terminate_now(s);
@@ -654,7 +757,20 @@ void run(std::shared_ptr<state> sp) {
       continue;
     }
     if (s.closed && s.workers.empty() && s.exiting.empty() && s.pending.empty()) break;
-    if (progress) continue;
+    if (progress) {
+      idle_rounds = 0;
+      continue;
+    }
+    // Results of short tasks follow each other within microseconds: yielding a few times before
+    // sleeping saves a wake-up per result (the workers do the same).
+    if (idle_rounds < kYieldsBeforeSleep) {
+      ++idle_rounds;
+      s.mu.Unlock();
+      std::this_thread::yield();
+      s.mu.Lock();
+      continue;
+    }
+    idle_rounds = 0;
 
     // Sleep until a worker has news, dies, or a caller wakes us. Workers look at
     // parent_sleeping after each step, so raise it before the last look at the streams.
@@ -702,25 +818,29 @@ mproc_status check_open(state& s, const char* where, const char* fn_name) {
   }
   // Under the pool's lock, so the pool thread never forks a worker while this thread holds the
   // registry's lock (the child would inherit it locked).
-  if (!mproc_is_registered(fn_name)) {
-    return mproc__failf(MPROC_E_NOT_REGISTERED,
-                        "%s: no function is registered under the name '%s' (register it with "
-                        "mproc_register before mproc_init, or use mproc::fn<&f> in C++)",
-                        where, fn_name);
+  if (s.last_registered != fn_name) {
+    if (!mproc_is_registered(fn_name)) {
+      return mproc__failf(MPROC_E_NOT_REGISTERED,
+                          "%s: no function is registered under the name '%s' (register it with "
+                          "mproc_register before mproc_init, or use mproc::fn<&f> in C++)",
+                          where, fn_name);
+    }
+    s.last_registered = fn_name;
   }
   return MPROC_OK;
 }
 
 // A task message for `count` argument packs already framed as an encoded batch.
-std::unique_ptr<task_rec> make_task(const std::string& fn, const char* items, size_t items_len,
-                                    uint32_t count, const char* single, size_t single_len) {
+std::unique_ptr<task_rec> make_task(buffer_cache& cache, const std::string& fn, const char* items,
+                                    size_t items_len, uint32_t count, const char* single,
+                                    size_t single_len) {
   const size_t name_part = mproc__pad8(sizeof(uint32_t) + fn.size());
   const size_t body = name_part + (single != nullptr ? sizeof(uint32_t) + single_len : items_len);
   const size_t total = sizeof(mproc__msg_header) + mproc__pad8(body);
   auto t = std::make_unique<task_rec>();
   t->count = count;
-  t->msg.allocate(total);
-  char* p = t->msg.data.get();
+  t->msg = cache.get(total);
+  char* p = t->msg.data();
   std::memset(p, 0, sizeof(mproc__msg_header) + name_part);
   std::memset(p + total - 8, 0, 8);  // padding (the body overwrites what it covers)
   mproc__msg_header h{};
@@ -753,6 +873,30 @@ mproc_status new_handle(const std::shared_ptr<state>& s, std::shared_ptr<result>
 void submit(state& s, std::vector<std::unique_ptr<task_rec>> tasks) {
   for (auto& t : tasks) s.pending.push_back(std::move(t));
   dispatch(s);
+}
+
+// Counts the items of an encoded batch; MPROC_E_DECODE naming the fault when it is malformed.
+mproc_status scan_batch(const char* where, const char* p, size_t batch_len, size_t* count) {
+  size_t pos = 0, n = 0;
+  while (pos < batch_len) {
+    uint32_t len = 0;
+    if (batch_len - pos < sizeof len) {
+      return mproc__failf(MPROC_E_DECODE,
+                          "%s: the batch is malformed: item %d at byte %d has %d bytes, too few "
+                          "for its 4-byte length",
+                          where, n, pos, batch_len - pos);
+    }
+    std::memcpy(&len, p + pos, sizeof len);
+    if (batch_len - pos - sizeof len < len) {
+      return mproc__failf(MPROC_E_DECODE,
+                          "%s: the batch is malformed: item %d at byte %d says %d bytes, %d remain",
+                          where, n, pos, len, batch_len - pos - sizeof len);
+    }
+    pos += sizeof len + len;
+    ++n;
+  }
+  *count = n;
+  return MPROC_OK;
 }
 
 mproc_status require_pool(const mproc_pool* pool, const char* where) {
@@ -789,7 +933,7 @@ const std::vector<size_t>& part_offsets(result& r, size_t part) {
   std::vector<size_t>& offs = r.offsets[part];
   if (offs.empty()) {
     const size_t n = r.part_first[part + 1] - r.part_first[part];
-    const char* p = r.parts[part].data.get();
+    const char* p = r.parts[part].data();
     size_t pos = 0;
     offs.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -907,7 +1051,7 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
   r->part_first = {0, 1};
   r->parts.resize(1);
   std::vector<std::unique_ptr<task_rec>> tasks;
-  tasks.push_back(make_task(fn_name, nullptr, 0, 1,
+  tasks.push_back(make_task(*s.buffers, fn_name, nullptr, 0, 1,
                             args != nullptr ? static_cast<const char*>(args) : "", args_len));
   tasks.back()->result = r;
   absl::MutexLock lock(&s.mu);
@@ -929,42 +1073,30 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
   }
   *out = nullptr;
   state& s = *pool->s;
-  // Find the items' boundaries first: a malformed batch fails before anything is queued.
   const char* p = static_cast<const char*>(batch);
-  std::vector<size_t> starts;
-  size_t pos = 0;
-  while (pos < batch_len) {
-    uint32_t len = 0;
-    if (batch_len - pos < sizeof len) {
-      return mproc__failf(MPROC_E_DECODE,
-                          "%s: the batch is malformed: item %d at byte %d has %d bytes, too few "
-                          "for its 4-byte length",
-                          where, starts.size(), pos, batch_len - pos);
-    }
-    std::memcpy(&len, p + pos, sizeof len);
-    if (batch_len - pos - sizeof len < len) {
-      return mproc__failf(MPROC_E_DECODE,
-                          "%s: the batch is malformed: item %d at byte %d says %d bytes, %d remain",
-                          where, starts.size(), pos, len, batch_len - pos - sizeof len);
-    }
-    starts.push_back(pos);
-    pos += sizeof len + len;
-  }
-  const size_t count = starts.size();
+  size_t count = 0;
+  st = scan_batch(where, p, batch_len, &count);  // a malformed batch fails before anything runs
+  if (st != MPROC_OK) return st;
   if (chunksize == 0) {
     size_t per = 4 * static_cast<size_t>(s.processes);
     chunksize = count == 0 ? 1 : (count + per - 1) / per;
   }
   if (chunksize > UINT32_MAX) chunksize = UINT32_MAX;
-  starts.push_back(batch_len);
   auto r = std::make_shared<result>();
   r->count = count;
   std::vector<std::unique_ptr<task_rec>> tasks;
+  size_t pos = 0;
   for (size_t first = 0; first < count; first += chunksize) {
-    size_t last = std::min(count, first + chunksize);
+    const size_t n = std::min(count - first, chunksize);
+    const size_t begin = pos;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t len;
+      std::memcpy(&len, p + pos, sizeof len);
+      pos += sizeof len + len;
+    }
     r->part_first.push_back(first);
-    tasks.push_back(make_task(fn_name, p + starts[first], starts[last] - starts[first],
-                              static_cast<uint32_t>(last - first), nullptr, 0));
+    tasks.push_back(make_task(*s.buffers, fn_name, p + begin, pos - begin,
+                              static_cast<uint32_t>(n), nullptr, 0));
     tasks.back()->result = r;
     tasks.back()->part = tasks.size() - 1;
   }
@@ -979,6 +1111,93 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
     submit(s, std::move(tasks));
   }
   return new_handle(pool->s, std::move(r), out);
+}
+
+MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_name, size_t count,
+                                            size_t parts, mproc_result** out) {
+  const char* where = "mproc_pool_map_begin";
+  mproc_status st = require_pool(pool, where);
+  if (st != MPROC_OK) return st;
+  if (out == nullptr || fn_name == nullptr) {
+    return mproc__failf(MPROC_E_INVAL, "%s: NULL out or fn_name", where);
+  }
+  *out = nullptr;
+  state& s = *pool->s;
+  if ((count == 0) != (parts == 0) || parts > count) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: %s: %d values cannot come in %d parts (each part holds at least one "
+                        "value; no values, no parts)",
+                        where, s.describe, count, parts);
+  }
+  auto r = std::make_shared<result>();
+  r->count = count;
+  r->parts.resize(parts);
+  r->part_first.assign(parts + 1, 0);
+  r->part_first[parts] = count;
+  r->parts_expected = parts;
+  r->fn = fn_name;
+  absl::MutexLock lock(&s.mu);
+  st = check_open(s, where, fn_name);
+  if (st != MPROC_OK) return st;
+  if (parts == 0) {
+    finish(s, r);
+  } else {
+    r->open = true;
+    s.open_maps.push_back(r);
+  }
+  return new_handle(pool->s, std::move(r), out);
+}
+
+MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, size_t batch_len) {
+  const char* where = "mproc_pool_map_part";
+  mproc_status st = require_result(r, where);
+  if (st != MPROC_OK) return st;
+  if (batch == nullptr && batch_len > 0) {
+    return mproc__failf(MPROC_E_INVAL, "%s: batch is NULL but batch_len is %d", where, batch_len);
+  }
+  state& s = *r->pool;
+  result& res = *r->r;
+  const char* p = static_cast<const char*>(batch);
+  size_t n = 0;
+  st = scan_batch(where, p, batch_len, &n);
+  if (st != MPROC_OK) return st;
+  if (n == 0 || n > UINT32_MAX) {
+    return mproc__failf(MPROC_E_INVAL, "%s: a part holds 1 to 2^32-1 values, this one %d", where,
+                        n);
+  }
+  std::unique_ptr<task_rec> t =
+      make_task(*s.buffers, res.fn, p, batch_len, static_cast<uint32_t>(n), nullptr, 0);
+  absl::MutexLock lock(&s.mu);
+  if (!res.open) {
+    return mproc__failf(MPROC_E_STATE,
+                        "%s: this map of %s takes no more parts (it has all %d, or it failed)",
+                        where, s.describe, res.parts_expected);
+  }
+  const size_t index = res.parts_given;
+  const size_t first = res.part_first[index];
+  const size_t left_parts = res.parts_expected - index - 1;
+  if (first + n + left_parts > res.count || (left_parts == 0 && first + n != res.count)) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: part %d of %d holds %d values, but the map has %d values and %d came "
+                        "before it",
+                        where, index + 1, res.parts_expected, n, res.count, first);
+  }
+  if (s.terminate_requested || !s.broken.empty()) {
+    return mproc__failf(s.terminate_requested ? MPROC_E_CLOSED : MPROC_E_CHILD, "%s: %s is %s",
+                        where, s.describe, s.terminate_requested ? "terminated" : "broken");
+  }
+  res.part_first[index + 1] = first + n;
+  ++res.parts_given;
+  if (res.parts_given == res.parts_expected) {
+    res.open = false;
+    s.open_maps.erase(std::find(s.open_maps.begin(), s.open_maps.end(), r->r));
+  }
+  t->result = r->r;
+  t->part = index;
+  std::vector<std::unique_ptr<task_rec>> tasks;
+  tasks.push_back(std::move(t));
+  submit(s, std::move(tasks));
+  return MPROC_OK;
 }
 
 MPROC_API mproc_status mproc_pool_close(mproc_pool* pool) {
@@ -1227,7 +1446,7 @@ MPROC_API mproc_status mproc_result_get(mproc_result* r, size_t index, int64_t t
       std::upper_bound(res.part_first.begin(), res.part_first.end(), index) -
       res.part_first.begin() - 1);
   const std::vector<size_t>& offs = part_offsets(res, part);
-  const char* p = res.parts[part].data.get() + offs[index - res.part_first[part]];
+  const char* p = res.parts[part].data() + offs[index - res.part_first[part]];
   uint32_t n;
   std::memcpy(&n, p, sizeof n);
   *data = p + sizeof n;
@@ -1260,7 +1479,7 @@ MPROC_API mproc_status mproc_result_part(mproc_result* r, size_t part, const voi
     return mproc__failf(MPROC_E_RANGE, "%s: part %d asked of a result with %d parts", where, part,
                         res.parts_total());
   }
-  *batch = res.parts[part].data.get();
+  *batch = res.parts[part].data();
   *batch_len = res.parts[part].size;
   *count = res.part_first[part + 1] - res.part_first[part];
   return MPROC_OK;
@@ -1303,6 +1522,23 @@ MPROC_API mproc_status mproc_result_error(const mproc_result* r, mproc_task_erro
   return MPROC_OK;
 }
 
-MPROC_API void mproc_result_destroy(mproc_result* r) { delete r; }
+MPROC_API void mproc_result_destroy(mproc_result* r) {
+  if (r == nullptr) return;
+  if (r->pool) {
+    state& s = *r->pool;
+    {
+      absl::MutexLock lock(&s.mu);
+      if (r->r->open) {  // a map abandoned before all its parts came: nothing may wait for it
+        r->r->open = false;
+        s.open_maps.erase(std::find(s.open_maps.begin(), s.open_maps.end(), r->r));
+        fail(s, r->r, MPROC_E_STATE, "mproc::abandoned",
+             "the map was abandoned before all its parts were given",
+             s.describe + ": the map was abandoned before all its parts were given", 0, 0);
+        mproc__notifier_signal(s.wake);  // its callback runs on the pool thread
+      }
+    }
+  }
+  delete r;
+}
 
 }  // extern "C"

@@ -25,6 +25,10 @@ struct mproc_call {
   std::string fail_message;
   bool has_result = false;
   std::string result;
+  // A pool worker's batch of results: when set, the result goes straight onto its end as a batch
+  // item (u32 length, bytes) instead of into `result`, saving a copy per element.
+  std::string* batch = nullptr;
+  size_t batch_mark = 0;  // where this call's item starts in *batch
 };
 
 #endif  // MPROC_CORE_REGISTRY_H

@@ -82,6 +82,20 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
                                             const void* batch, size_t batch_len, size_t chunksize,
                                             mproc_result** out);
 
+/* A map whose batch comes in parts, so that the workers start on the first part while the caller
+ * still encodes the next, and the whole batch never has to be in memory at once: begin a result
+ * of `count` values in `parts` parts (each part is one task), then give the parts in order with
+ * mproc_pool_map_part. The result completes like mproc_pool_map_async's once every part is done.
+ * A pool that is closed still takes the parts of a map begun before; destroying the result
+ * before every part was given fails it (MPROC_E_STATE), as terminating the pool does
+ * (MPROC_E_CLOSED). Errors (begin): as mproc_pool_map_async, and MPROC_E_INVAL when the counts do
+ * not fit (each part holds at least one value). Errors (part): MPROC_E_DECODE (malformed batch),
+ * MPROC_E_INVAL (too many or too few values for what is left), MPROC_E_STATE (all parts given),
+ * MPROC_E_CLOSED (terminated). */
+MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_name, size_t count,
+                                            size_t parts, mproc_result** out);
+MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, size_t batch_len);
+
 /* No more tasks may be submitted; the workers exit once every submitted task has completed. */
 MPROC_API mproc_status mproc_pool_close(mproc_pool* pool);
 

@@ -715,37 +715,51 @@ class Pool {
         detail::result_ptr(h));
   }
 
+  // Encodes the range a chunk at a time into one reused buffer and hands each chunk over at once,
+  // so the workers start while the rest is encoded and the whole batch is never built.
   template <bool Star, auto F, class Range>
   std::shared_ptr<detail::pool_source<detail::map_result_t<F>, true>> submit_map(
       fn_t<F>, const Range& range, std::size_t chunksize) {
-    std::string batch;
     std::size_t count = 0;
-    {
-      detail::task_encoding encoding;
-      if constexpr (detail::has_size<Range>::value) {
-        count = static_cast<std::size_t>(std::size(range));
-        using params = typename fn_t<F>::signature::args;
-        if constexpr (std::tuple_size_v<params> == 1) {
-          using P = std::tuple_element_t<0, params>;
-          if constexpr (std::is_trivially_copyable_v<P>) {
-            batch.reserve(count * (sizeof(std::uint32_t) + sizeof(std::uint64_t) + sizeof(P)));
-          }
-        }
-      }
-      for (auto&& element : range) {
-        if constexpr (Star) {
-          detail::append_item<F>(batch, element);
-        } else {
-          detail::append_item<F>(batch, std::forward_as_tuple(element));
-        }
-      }
-      encoding.check(Star ? "mproc::Pool::starmap" : "mproc::Pool::map");
+    if constexpr (detail::has_size<Range>::value) {
+      count = static_cast<std::size_t>(std::size(range));
+    } else {
+      count = static_cast<std::size_t>(std::distance(std::begin(range), std::end(range)));
     }
-    mproc_result* h = nullptr;
-    detail::check(mproc_pool_map_async(handle_.get(), fn_t<F>::name().c_str(), batch.data(),
-                                       batch.size(), chunksize, &h));
-    return std::make_shared<detail::pool_source<detail::map_result_t<F>, true>>(
-        detail::result_ptr(h));
+    if (chunksize == 0) chunksize = detail::default_chunksize(count, processes());
+    const std::size_t parts = count == 0 ? 0 : (count + chunksize - 1) / chunksize;
+    mproc_result* raw = nullptr;
+    detail::check(
+        mproc_pool_map_begin(handle_.get(), fn_t<F>::name().c_str(), count, parts, &raw));
+    detail::result_ptr h(raw);  // dropped before every part was given, it fails the map
+    const char* where = Star ? "mproc::Pool::starmap" : "mproc::Pool::map";
+    std::string batch;
+    std::size_t in_chunk = 0;
+    auto it = std::begin(range);
+    const auto end = std::end(range);
+    for (std::size_t given = 0; given < count; ++it) {
+      if (it == end) {
+        throw error(errc::invalid_argument,
+                    std::string(where) + ": the range ended after " + std::to_string(given) +
+                        " of the " + std::to_string(count) + " elements its size promised");
+      }
+      {
+        detail::task_encoding encoding;
+        if constexpr (Star) {
+          detail::append_item<F>(batch, *it);
+        } else {
+          detail::append_item<F>(batch, std::forward_as_tuple(*it));
+        }
+        encoding.check(where);
+      }
+      ++given;
+      if (++in_chunk == chunksize || given == count) {
+        detail::check(mproc_pool_map_part(h.get(), batch.data(), batch.size()));
+        batch.clear();
+        in_chunk = 0;
+      }
+    }
+    return std::make_shared<detail::pool_source<detail::map_result_t<F>, true>>(std::move(h));
   }
 
   template <bool Star, auto F, class Range>
