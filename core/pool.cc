@@ -616,6 +616,8 @@ void retire_finished_workers(state& s) {
 void handle_exit(state& s, worker_slot* w) {
   const mproc_status joined = mproc_process_join(w->proc, 0);
   const std::string join_error = joined == MPROC_OK ? std::string() : mproc_last_error();
+  // Its sentinel fired but its end is unknown (the forkserver died): make sure it is gone.
+  if (joined != MPROC_OK && joined != MPROC_E_NO_INIT) mproc_process_kill(w->proc);
   int ended = 0, exitcode = 0;
   mproc_process_exitcode(w->proc, &ended, &exitcode);
   while (pump_reads(s, *w)) {
