@@ -784,6 +784,59 @@ TEST_P(PoolTest, CApiMapsAnEncodedBatchAndReportsProgressAndErrors) {
   mproc_pool_destroy(p);
 }
 
+std::string batch_of(int first, int last) {
+  std::string batch;
+  for (int i = first; i < last; ++i) {
+    std::string item = pack_int(i);
+    auto n = static_cast<std::uint32_t>(item.size());
+    batch.append(reinterpret_cast<const char*>(&n), sizeof n);
+    batch += item;
+  }
+  return batch;
+}
+
+TEST_P(PoolTest, CApiMapInPartsCompletesOnceEveryPartIsGiven) {
+  mproc::Pool pool(options(2));
+  const std::string name = mproc::fn_t<&square>::name();
+  mproc_result* r = nullptr;
+  EXPECT_EQ(mproc_pool_map_begin(pool.native_handle(), name.c_str(), 5, 6, &r), MPROC_E_INVAL);
+  EXPECT_EQ(mproc_pool_map_begin(pool.native_handle(), name.c_str(), 5, 0, &r), MPROC_E_INVAL);
+  ASSERT_EQ(mproc_pool_map_begin(pool.native_handle(), name.c_str(), 7, 3, &r), MPROC_OK);
+  std::string first = batch_of(0, 3), too_many = batch_of(3, 8), second = batch_of(3, 5);
+  ASSERT_EQ(mproc_pool_map_part(r, first.data(), first.size()), MPROC_OK);
+  EXPECT_EQ(mproc_pool_map_part(r, too_many.data(), too_many.size()), MPROC_E_INVAL);
+  EXPECT_NE(std::string(mproc_last_error()).find("part 2 of 3"), std::string::npos)
+      << mproc_last_error();
+  EXPECT_EQ(mproc_pool_map_part(r, "\1\0", 2), MPROC_E_DECODE);
+  ASSERT_EQ(mproc_pool_map_part(r, second.data(), second.size()), MPROC_OK);
+  EXPECT_EQ(mproc_result_wait(r, 50), MPROC_E_TIMEOUT) << "complete before its last part";
+  std::string third = batch_of(5, 7);
+  ASSERT_EQ(mproc_pool_map_part(r, third.data(), third.size()), MPROC_OK);
+  EXPECT_EQ(mproc_pool_map_part(r, third.data(), third.size()), MPROC_E_STATE);
+  ASSERT_EQ(mproc_result_wait(r, 60000), MPROC_OK);
+  EXPECT_EQ(mproc_result_parts(r), 3u);
+  for (std::size_t i = 0; i < 7; ++i) {
+    const void* data = nullptr;
+    std::size_t len = 0;
+    ASSERT_EQ(mproc_result_get(r, i, 0, &data, &len), MPROC_OK);
+    EXPECT_EQ(mproc::from_bytes<int>(data, len), static_cast<int>(i * i));
+  }
+  mproc_result_destroy(r);
+
+  // A map begun and abandoned, or begun when the pool is terminated, fails instead of hanging.
+  ASSERT_EQ(mproc_pool_map_begin(pool.native_handle(), name.c_str(), 4, 2, &r), MPROC_OK);
+  mproc_result_destroy(r);
+  ASSERT_EQ(mproc_pool_map_begin(pool.native_handle(), name.c_str(), 4, 2, &r), MPROC_OK);
+  pool.close();
+  EXPECT_FALSE(pool.join(milliseconds(50))) << "join did not wait for the begun map";
+  pool.terminate();
+  ASSERT_EQ(mproc_result_wait(r, 60000), MPROC_OK);
+  mproc_task_error e = MPROC_TASK_ERROR_INIT;
+  ASSERT_EQ(mproc_result_error(r, &e), MPROC_OK);
+  EXPECT_EQ(e.status, MPROC_E_CLOSED);
+  mproc_result_destroy(r);
+}
+
 TEST_P(PoolTest, CApiEventHandleBecomesReadableWhenAResultCompletes) {
   mproc_test::TempDir dir;
   mproc::Pool pool(options(2));

@@ -182,7 +182,7 @@ class imap_source {
 
 // The lazy, streaming range imap and imap_unordered return. Iterate it once (an input range):
 // each step may block until the next value is computed, and pulls more input as room frees up,
-// so at most a bounded number of chunks is in flight. The pool must outlive the iteration.
+// so at most a bounded number of chunks is in flight. The range keeps its pool alive.
 template <class T>
 class [[nodiscard]] ImapRange {
  public:
