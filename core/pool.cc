@@ -11,6 +11,10 @@
 // touched only under it on this side.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -18,8 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 #include "backends/backend.h"
 #include "core/object.h"
 #include "core/options.h"
@@ -30,6 +32,63 @@
 #include "mproc/process.h"
 
 namespace {
+
+// std::mutex rather than pool_mutex for everything a pool shares between threads:
+// ThreadSanitizer intercepts pthread mutexes, but cannot see into an Abseil that was not built
+// with it (the distribution's), and would report every access as a race.
+class pool_mutex {
+ public:
+  void Lock() { m_.lock(); }
+  void Unlock() { m_.unlock(); }
+  std::mutex& native() { return m_; }
+
+ private:
+  std::mutex m_;
+};
+
+class pool_lock {
+ public:
+  explicit pool_lock(pool_mutex* m) : m_(m) { m_->Lock(); }
+  ~pool_lock() { m_->Unlock(); }
+  pool_lock(const pool_lock&) = delete;
+  pool_lock& operator=(const pool_lock&) = delete;
+
+ private:
+  pool_mutex* m_;
+};
+
+using pool_clock = std::chrono::steady_clock;
+
+// The deadline timeout_ms from now; negative: none.
+std::optional<pool_clock::time_point> deadline_after(int64_t timeout_ms) {
+  if (timeout_ms < 0) return std::nullopt;
+  return pool_clock::now() + std::chrono::milliseconds(timeout_ms);
+}
+
+class pool_cv {
+ public:
+  // m is held; released while waiting.
+  void Wait(pool_mutex* m) {
+    std::unique_lock<std::mutex> lock(m->native(), std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  // True when the deadline passed.
+  bool WaitWithDeadline(pool_mutex* m, const std::optional<pool_clock::time_point>& deadline) {
+    if (!deadline) {
+      Wait(m);
+      return false;
+    }
+    std::unique_lock<std::mutex> lock(m->native(), std::adopt_lock);
+    bool timed_out = cv_.wait_until(lock, *deadline) == std::cv_status::timeout;
+    lock.release();
+    return timed_out;
+  }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
+};
 
 // Stream sizes per worker. Memory is touched only as far as the streams are used.
 constexpr uint32_t kTaskStreamBytes = 1u << 20;
@@ -89,7 +148,7 @@ class buffer_cache : public std::enable_shared_from_this<buffer_cache> {
     }
     b.home_ = shared_from_this();
     {
-      absl::MutexLock lock(&mu_);
+      pool_lock lock(&mu_);
       size_t best = free_.size();
       for (size_t i = 0; i < free_.size(); ++i) {
         const size_t cap = free_[i].first;
@@ -109,14 +168,14 @@ class buffer_cache : public std::enable_shared_from_this<buffer_cache> {
   }
 
   void put(std::unique_ptr<char[]> data, size_t capacity) {
-    absl::MutexLock lock(&mu_);
+    pool_lock lock(&mu_);
     if (bytes_ + capacity > kMaxBytes || free_.size() >= kMaxEntries) return;  // freed
     bytes_ += capacity;
     free_.emplace_back(capacity, std::move(data));
   }
 
  private:
-  absl::Mutex mu_;
+  pool_mutex mu_;
   std::vector<std::pair<size_t, std::unique_ptr<char[]>>> free_;
   size_t bytes_ = 0;
 };
@@ -235,8 +294,8 @@ struct mproc__pool_state {
     mproc__handle_close(event);
   }
 
-  absl::Mutex mu;
-  absl::CondVar cv;  // a result became ready; the pool thread ended
+  pool_mutex mu;
+  pool_cv cv;  // a result became ready; the pool thread ended
   std::weak_ptr<mproc__pool_state> self;  // for the result handles callbacks receive
 
   std::string name;
@@ -269,7 +328,7 @@ struct mproc__pool_state {
 
 struct mproc_pool {
   std::shared_ptr<mproc__pool_state> s;
-  absl::Mutex thread_mu;  // serialises joining `thread`
+  pool_mutex thread_mu;  // serialises joining `thread`
   std::thread thread;
 };
 
@@ -707,7 +766,8 @@ void terminate_now(state& s) {
   for (auto& w : all) mproc_process_terminate(w->proc);
   // Wait (without the lock: callers may be waiting on results) for the grace period, then kill.
   s.mu.Unlock();
-  const absl::Time deadline = absl::Now() + absl::Milliseconds(kTerminateGraceMs);
+  const pool_clock::time_point deadline =
+      pool_clock::now() + std::chrono::milliseconds(kTerminateGraceMs);
   for (;;) {
     std::vector<intptr_t> sentinels;
     for (auto& w : all) {
@@ -716,7 +776,9 @@ void terminate_now(state& s) {
         sentinels.push_back(w->sentinel);
       }
     }
-    int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+    int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                         pool_clock::now())
+                       .count();
     if (sentinels.empty() || left <= 0) break;
     std::vector<char> ready(sentinels.size());
     mproc__wait_handles(sentinels.data(), sentinels.size(), left,
@@ -923,7 +985,7 @@ mproc_status wait_ready(state& s, result& r, int64_t timeout_ms) {
     while (!r.ready) s.cv.Wait(&s.mu);
     return MPROC_OK;
   }
-  const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout_ms);
+  const auto deadline = deadline_after(timeout_ms);
   while (!r.ready) {
     if (s.cv.WaitWithDeadline(&s.mu, deadline) && !r.ready) return MPROC_E_TIMEOUT;
   }
@@ -1003,7 +1065,7 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
   if (st != MPROC_OK) return st;
 
   {
-    absl::MutexLock lock(&s->mu);
+    pool_lock lock(&s->mu);
     // Started here, before the pool thread exists: under the fork method this thread forks
     // while no other thread of the pool holds a lock.
     for (int i = 0; i < s->processes; ++i) {
@@ -1024,7 +1086,7 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
   auto* pool = new mproc_pool;
   pool->s = s;
   {
-    absl::MutexLock lock(&s->mu);
+    pool_lock lock(&s->mu);
     pool->thread = std::thread(run, s);
     s->thread_id = pool->thread.get_id();
   }
@@ -1056,7 +1118,7 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
   tasks.push_back(make_task(*s.buffers, fn_name, nullptr, 0, 1,
                             args != nullptr ? static_cast<const char*>(args) : "", args_len));
   tasks.back()->result = r;
-  absl::MutexLock lock(&s.mu);
+  pool_lock lock(&s.mu);
   st = check_open(s, where, fn_name);
   if (st != MPROC_OK) return st;
   submit(s, std::move(tasks));
@@ -1104,7 +1166,7 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
   }
   r->part_first.push_back(count);
   r->parts.resize(tasks.size());
-  absl::MutexLock lock(&s.mu);
+  pool_lock lock(&s.mu);
   st = check_open(s, where, fn_name);
   if (st != MPROC_OK) return st;
   if (tasks.empty()) {
@@ -1138,7 +1200,7 @@ MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_nam
   r->part_first[parts] = count;
   r->parts_expected = parts;
   r->fn = fn_name;
-  absl::MutexLock lock(&s.mu);
+  pool_lock lock(&s.mu);
   st = check_open(s, where, fn_name);
   if (st != MPROC_OK) return st;
   if (parts == 0) {
@@ -1169,7 +1231,7 @@ MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, s
   }
   std::unique_ptr<task_rec> t =
       make_task(*s.buffers, res.fn, p, batch_len, static_cast<uint32_t>(n), nullptr, 0);
-  absl::MutexLock lock(&s.mu);
+  pool_lock lock(&s.mu);
   if (!res.open) {
     return mproc__failf(MPROC_E_STATE,
                         "%s: this map of %s takes no more parts (it has all %d, or it failed)",
@@ -1205,7 +1267,7 @@ MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, s
 MPROC_API mproc_status mproc_pool_close(mproc_pool* pool) {
   mproc_status st = require_pool(pool, "mproc_pool_close");
   if (st != MPROC_OK) return st;
-  absl::MutexLock lock(&pool->s->mu);
+  pool_lock lock(&pool->s->mu);
   pool->s->closed = true;
   mproc__notifier_signal(pool->s->wake);
   return MPROC_OK;
@@ -1214,7 +1276,7 @@ MPROC_API mproc_status mproc_pool_close(mproc_pool* pool) {
 namespace {
 
 void join_thread(mproc_pool* pool) {
-  absl::MutexLock lock(&pool->thread_mu);
+  pool_lock lock(&pool->thread_mu);
   if (pool->thread.joinable()) pool->thread.join();
 }
 
@@ -1226,7 +1288,7 @@ MPROC_API mproc_status mproc_pool_terminate(mproc_pool* pool) {
   if (st != MPROC_OK) return st;
   state& s = *pool->s;
   {
-    absl::MutexLock lock(&s.mu);
+    pool_lock lock(&s.mu);
     if (on_pool_thread(s)) {
       return mproc__failf(MPROC_E_STATE,
                           "%s: %s: called from a result callback, which runs on the pool's own "
@@ -1249,7 +1311,7 @@ MPROC_API mproc_status mproc_pool_join(mproc_pool* pool, int64_t timeout_ms) {
   if (st != MPROC_OK) return st;
   state& s = *pool->s;
   {
-    absl::MutexLock lock(&s.mu);
+    pool_lock lock(&s.mu);
     if (!s.closed && !s.terminate_requested) {
       return mproc__failf(MPROC_E_STATE,
                           "%s: %s is still running: call close() or terminate() before join()",
@@ -1259,8 +1321,7 @@ MPROC_API mproc_status mproc_pool_join(mproc_pool* pool, int64_t timeout_ms) {
       return mproc__failf(MPROC_E_STATE, "%s: %s: called from a result callback", where,
                           s.describe);
     }
-    const absl::Time deadline =
-        timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
+    const auto deadline = deadline_after(timeout_ms);
     while (!s.thread_done) {
       if (s.cv.WaitWithDeadline(&s.mu, deadline) && !s.thread_done) {
         return mproc__failf(MPROC_E_TIMEOUT, "%s: %s still has work after %d ms", where,
@@ -1277,7 +1338,7 @@ MPROC_API void mproc_pool_destroy(mproc_pool* pool) {
   state& s = *pool->s;
   bool detach = false;
   {
-    absl::MutexLock lock(&s.mu);
+    pool_lock lock(&s.mu);
     s.terminate_requested = s.terminate_requested || !s.thread_done;
     mproc__notifier_signal(s.wake);
     if (on_pool_thread(s)) {
@@ -1311,7 +1372,7 @@ MPROC_API mproc_status mproc_pool_worker_pids(mproc_pool* pool, int64_t* out, si
     return mproc__failf(MPROC_E_INVAL, "%s: NULL output", where);
   }
   state& s = *pool->s;
-  absl::MutexLock lock(&s.mu);
+  pool_lock lock(&s.mu);
   size_t n = 0;
   for (auto* list : {&s.workers, &s.exiting}) {
     for (auto& w : *list) {
@@ -1350,7 +1411,7 @@ MPROC_API mproc_status mproc_result_on_ready(mproc_result* r, mproc_result_callb
   if (cb == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: callback is NULL", where);
   bool call_now = false;
   {
-    absl::MutexLock lock(&r->pool->mu);
+    pool_lock lock(&r->pool->mu);
     if (r->r->cb_set) {
       return mproc__failf(MPROC_E_STATE, "%s: the result of %s already has a callback", where,
                           r->pool->describe);
@@ -1373,7 +1434,7 @@ MPROC_API mproc_status mproc_result_wait(mproc_result* r, int64_t timeout_ms) {
   if (st != MPROC_OK) return st;
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   st = wait_ready(*r->pool, *r->r, timeout_ms);
   if (st == MPROC_E_TIMEOUT) {
     return mproc__failf(MPROC_E_TIMEOUT, "%s: a task of %s is not done after %d ms", where,
@@ -1384,7 +1445,7 @@ MPROC_API mproc_status mproc_result_wait(mproc_result* r, int64_t timeout_ms) {
 
 MPROC_API int mproc_result_ready(const mproc_result* r) {
   if (r == nullptr) return 0;
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   return r->r->ready ? 1 : 0;
 }
 
@@ -1404,9 +1465,8 @@ MPROC_API mproc_status mproc_result_wait_any(mproc_result* const* results, size_
       return mproc__failf(MPROC_E_INVAL, "%s: the results belong to different pools", where);
     }
   }
-  absl::MutexLock lock(&s->mu);
-  const absl::Time deadline =
-      timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
+  pool_lock lock(&s->mu);
+  const auto deadline = deadline_after(timeout_ms);
   for (bool timed_out = false;; timed_out = s->cv.WaitWithDeadline(&s->mu, deadline)) {
     size_t best = count;
     for (size_t i = 0; i < count; ++i) {
@@ -1432,7 +1492,7 @@ MPROC_API mproc_status mproc_result_get(mproc_result* r, size_t index, int64_t t
   if (data == nullptr || len == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: NULL output", where);
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   result& res = *r->r;
   // The callback reads its result before waiters see it ready.
   if (!res.finished && wait_ready(*r->pool, res, timeout_ms) == MPROC_E_TIMEOUT) {
@@ -1470,7 +1530,7 @@ MPROC_API mproc_status mproc_result_part(mproc_result* r, size_t part, const voi
   if (batch == nullptr || batch_len == nullptr || count == nullptr) {
     return mproc__failf(MPROC_E_INVAL, "%s: NULL output", where);
   }
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   result& res = *r->r;
   if (!res.finished) {
     return mproc__failf(MPROC_E_STATE, "%s: the task of %s is not done (wait first)", where,
@@ -1492,7 +1552,7 @@ MPROC_API mproc_status mproc_result_progress(const mproc_result* r, size_t* done
   mproc_status st = require_result(r, where);
   if (st != MPROC_OK) return st;
   if (done == nullptr || total == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: NULL output", where);
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   *done = r->r->values_done;
   *total = r->r->count;
   return MPROC_OK;
@@ -1506,7 +1566,7 @@ MPROC_API mproc_status mproc_result_error(const mproc_result* r, mproc_task_erro
     return mproc__failf(MPROC_E_INVAL, "%s: out is NULL or its size is not set (use the _INIT "
                                        "macro)", where);
   }
-  absl::MutexLock lock(&r->pool->mu);
+  pool_lock lock(&r->pool->mu);
   const result& res = *r->r;
   if (!res.finished) {
     return mproc__failf(MPROC_E_STATE, "%s: the task of %s is not done (wait first)", where,
@@ -1529,7 +1589,7 @@ MPROC_API void mproc_result_destroy(mproc_result* r) {
   if (r->pool) {
     state& s = *r->pool;
     {
-      absl::MutexLock lock(&s.mu);
+      pool_lock lock(&s.mu);
       if (r->r->open) {  // a map abandoned before all its parts came: nothing may wait for it
         r->r->open = false;
         s.open_maps.erase(std::find(s.open_maps.begin(), s.open_maps.end(), r->r));

@@ -71,6 +71,21 @@ class worker_lost : public error {
 
 namespace detail {
 
+// Throws a copy of a stored task failure. The stored one may be freed by another thread (the one
+// that completed the task) while the caller still handles what was thrown, and the reference count
+// behind std::exception_ptr lives inside the C++ runtime, where ThreadSanitizer cannot see it.
+[[noreturn]] inline void rethrow_copy(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const remote_error& x) {
+    throw remote_error(x);
+  } catch (const worker_lost& x) {
+    throw worker_lost(x);
+  } catch (const error& x) {
+    throw error(x);
+  }
+}
+
 // Where an AsyncResult's outcome comes from (a process pool's result handle, or a thread pool's
 // shared state).
 template <class R>

@@ -190,7 +190,7 @@ class pool_source final : public result_source<R> {
         error_ = std::current_exception();
       }
     }
-    if (error_) std::rethrow_exception(error_);
+    if (error_) rethrow_copy(error_);
     return *value_;
   }
 

@@ -106,7 +106,7 @@ class thread_source final : public result_source<R> {
 
   const stored& value() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_) std::rethrow_exception(error_);
+    if (error_) rethrow_copy(error_);
     return *value_;
   }
 
@@ -122,7 +122,7 @@ class thread_source final : public result_source<R> {
 
   stored take() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_) std::rethrow_exception(error_);
+    if (error_) rethrow_copy(error_);
     return std::move(*value_);
   }
 
@@ -324,7 +324,7 @@ class thread_imap_source final : public imap_source<T> {
         inflight_.erase(std::find(inflight_.begin(), inflight_.end(), id));
       }
       fill();
-      if (out.error) std::rethrow_exception(out.error);
+      if (out.error) rethrow_copy(out.error);
       values_ = std::move(out.values);
     }
   }
