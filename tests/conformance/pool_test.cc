@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -112,6 +113,16 @@ struct HandleHolder {
 int use_handle(HandleHolder h) { return h.fd; }
 
 std::string read_all(std::string path) { return mproc_test::read_file(path); }
+
+// A pool inside a pool worker: workers are daemonic, as in Python, so this must fail clearly.
+int nested_pool(int method) {
+  try {
+    mproc::Pool inner(1, {}, 0, mproc::Context(static_cast<mproc::start_method>(method)));
+    return 0;
+  } catch (const mproc::error& e) {
+    return e.code().value();
+  }
+}
 
 std::int64_t pid_after(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -504,6 +515,25 @@ TEST_P(PoolTest, CallbacksRunBeforeTheResultIsReady) {
   EXPECT_NE(error_text.find("cb"), std::string::npos) << error_text;
   m.get(seconds(60));
   EXPECT_EQ(mapped, (std::vector<int>{0, 1, 4, 9}));
+}
+
+TEST_P(PoolTest, AWorkerCannotStartAPoolOfItsOwn) {
+  mproc::Pool pool(options(1));
+  EXPECT_EQ(pool.apply(mproc::fn<&nested_pool>, static_cast<int>(GetParam())), MPROC_E_STATE);
+}
+
+TEST_P(PoolTest, ACallbackMaySubmitMoreWork) {
+  mproc::Pool pool(options(2));
+  std::mutex mu;
+  std::vector<mproc::AsyncResult<int>> chained;
+  auto first = pool.apply_async(mproc::fn<&square>, mproc::args(3), [&](int v) {
+    std::lock_guard<std::mutex> lock(mu);
+    chained.push_back(pool.apply_async(mproc::fn<&square>, v));
+  });
+  ASSERT_EQ(first.get(seconds(60)), 9);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(chained.size(), 1u);
+  EXPECT_EQ(chained[0].get(seconds(60)), 81);
 }
 
 // An input that counts what was pulled from it and can fail at a given element.
