@@ -18,6 +18,12 @@
  * - MPROC_E_CLOSED: the pool was terminated (or destroyed) before the task finished.
  * - MPROC_E_CHILD: the pool is broken: its initializer failed, or workers kept dying before they
  *   were ready.
+ * - MPROC_E_STATE: a map begun with mproc_pool_map_begin was abandoned before all its parts.
+ *
+ * Scheduling: tasks run in submission order as workers come free. A worker is sent a few tasks
+ * ahead (so that short tasks never wait for the pool between two of them); a worker that goes
+ * idle takes back a task still queued behind a busy one, so a long task holds up no one.
+ * Results and callbacks are handled by one thread per pool.
  *
  * Encoded batch: the format map takes and result parts give back. A sequence of items, each a
  * uint32_t byte count (native byte order) followed by that many bytes.
