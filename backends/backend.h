@@ -248,6 +248,21 @@ mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t time
 // per thread, and refreshed in the child of a fork (same thread, new ids).
 uint64_t mproc__thread_identity();
 
+// ---- Notifiers ---------------------------------------------------------------------
+// A notifier is an OS handle that any process holding it can make ready (readable / signalled) and
+// that its owner waits on together with other handles, such as process sentinels: how a pool's
+// result thread sleeps until a worker has news or a worker dies, and the handle an outside event
+// loop waits on (POSIX eventfd; Win32 manual-reset event; libuv uv_async on the loop thread).
+
+// Creates a notifier, not ready. Close it with mproc__handle_close. `what` names it in messages.
+mproc_status mproc__notifier_create(const char* what, intptr_t* out);
+// Makes it ready (stays ready until cleared). Safe from any process and thread; never blocks.
+void mproc__notifier_signal(intptr_t notifier);
+// Makes it not ready. Never blocks.
+void mproc__notifier_clear(intptr_t notifier);
+
+// A notifier is waited on with mproc__handles_wait, like any other handle.
+
 // ---- Handles ------------------------------------------------------------------------------------
 
 // Duplicates a handle (close-on-exec); MPROC_E_OS naming `what` on failure.
@@ -321,6 +336,8 @@ mproc_status mproc__handle_keep_private(intptr_t handle, const char* what);
 // ---- Facts about this process ---------------------------------------------------------------------
 
 int mproc__cpu_count();
+// "SIGKILL" for 9 (the platform's name for a signal number an exit code reported), or "signal N".
+std::string mproc__signal_name(int sig);
 int64_t mproc__current_pid();
 int64_t mproc__os_parent_pid();
 

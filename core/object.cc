@@ -34,6 +34,7 @@ const char* mproc__object_kind_name(uint32_t kind) {
     case MPROC__OBJ_EVENT: return "Event";
     case MPROC__OBJ_CONDITION: return "Condition";
     case MPROC__OBJ_BARRIER: return "Barrier";
+    case MPROC__OBJ_POOL_WORKER: return "PoolWorker";
     default: return "object";
   }
 }

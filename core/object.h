@@ -23,6 +23,8 @@ enum mproc__object_kind : uint32_t {
   MPROC__OBJ_EVENT = 10,
   MPROC__OBJ_CONDITION = 11,
   MPROC__OBJ_BARRIER = 12,
+  // Library-internal segments, numbered apart from the user-visible kinds above.
+  MPROC__OBJ_POOL_WORKER = 64,  // one pool worker's task and result streams (core/pool_wire.h)
 };
 
 // "Queue", "Value", ... for messages.

@@ -1,6 +1,9 @@
 // core/registry.cc — functions registered by name; the names, not addresses, cross to children.
 #include "core/registry.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "core/status.h"
@@ -20,8 +23,16 @@ Registry& registry() {
 }
 
 constexpr size_t kMaxNameLength = 255;
+// Names the library registers for itself (e.g. the pool's worker loop) start with this.
+constexpr const char kReservedPrefix[] = "mproc.";
 
 }  // namespace
+
+void mproc__register_internal(const char* name, mproc_fn fn, void* userdata) {
+  Registry& r = registry();
+  absl::MutexLock lock(&r.mu);
+  r.entries.insert_or_assign(std::string(name), mproc__registered{fn, userdata});
+}
 
 bool mproc__registry_find(const std::string& name, mproc__registered* out) {
   Registry& r = registry();
@@ -43,6 +54,12 @@ MPROC_API mproc_status mproc_register(const char* name, mproc_fn fn, void* userd
     return mproc__failf(MPROC_E_INVAL,
                         "mproc_register: a function name must be 1 to %d bytes, '%s' is %d",
                         kMaxNameLength, key.substr(0, 64), key.size());
+  }
+  if (key.rfind(kReservedPrefix, 0) == 0) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "mproc_register: names starting with '%s' are reserved for mproc's own "
+                        "functions ('%s')",
+                        kReservedPrefix, key);
   }
   Registry& r = registry();
   absl::MutexLock lock(&r.mu);
@@ -72,8 +89,29 @@ MPROC_API mproc_status mproc_call_set_result(mproc_call* call, const void* data,
   if (call == nullptr || (data == nullptr && len > 0)) {
     return mproc__fail(MPROC_E_INVAL, "mproc_call_set_result: call is NULL, or data is NULL with len > 0");
   }
+  if (call->batch != nullptr) {
+    if (len > UINT32_MAX) {
+      std::string text = "a result of " + std::to_string(len) +
+                         " bytes is over the 4 GiB a pool result may have";
+      mproc_call_fail(call, "mproc::encode_error", text.c_str());
+      return mproc__fail(MPROC_E_TOO_BIG, "mproc_call_set_result: " + text);
+    }
+    std::string& batch = *call->batch;
+    if (batch.size() != call->batch_mark) batch.resize(call->batch_mark);  // a second call wins
+    const auto n = static_cast<uint32_t>(len);
+    if (len <= 60) {  // one append for the usual small value (called once per map element)
+      char item[64];
+      std::memcpy(item, &n, sizeof n);
+      if (len > 0) std::memcpy(item + sizeof n, data, len);
+      batch.append(item, sizeof n + len);
+    } else {
+      batch.append(reinterpret_cast<const char*>(&n), sizeof n);
+      batch.append(static_cast<const char*>(data), len);
+    }
+  } else {
+    call->result.assign(static_cast<const char*>(data), len);
+  }
   call->has_result = true;
-  call->result.assign(static_cast<const char*>(data), len);
   return MPROC_OK;
 }
 

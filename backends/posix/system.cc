@@ -1,7 +1,10 @@
 // backends/posix/system.cc — facts about this process: CPUs it may use, its pid, its parent.
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <string>
 
 #include "backends/backend.h"
 
@@ -25,3 +28,8 @@ int mproc__cpu_count() {
 
 int64_t mproc__current_pid() { return ::getpid(); }
 int64_t mproc__os_parent_pid() { return ::getppid(); }
+
+std::string mproc__signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);  // glibc >= 2.32; NULL for an unknown number
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}

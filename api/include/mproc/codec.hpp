@@ -627,8 +627,42 @@ T decode_argument(std::size_t index, const arg_frame& frame) {
   return value;
 }
 
+// Arguments that are all raw bytes (no bool, whose bytes need checking) have a fixed layout:
+// [u64 sizeof(A0)][A0][u64 sizeof(A1)][A1]... A pack with exactly that layout decodes with plain
+// copies; anything else takes the general path, which explains what is wrong.
+template <class... A>
+inline constexpr bool all_raw_args_v =
+    sizeof...(A) > 0 && ((is_memcpy_encodable_v<A> && !std::is_same_v<A, bool>) && ...);
+
+template <class... A>
+constexpr std::size_t raw_arg_offset(std::size_t index) {
+  constexpr std::size_t sizes[] = {sizeof(A)...};
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < index; ++i) offset += sizeof(std::uint64_t) + sizes[i];
+  return offset;
+}
+
+template <class... A, std::size_t... I>
+bool raw_args_match(const char* p, std::size_t size, std::index_sequence<I...>) {
+  constexpr std::size_t total = raw_arg_offset<A...>(sizeof...(A));
+  if (size != total) return false;
+  const auto length_is = [p](std::size_t offset, std::size_t expected) {
+    std::uint64_t n;
+    std::memcpy(&n, p + offset, sizeof n);
+    return n == expected;
+  };
+  return (length_is(raw_arg_offset<A...>(I), sizeof(A)) && ...);
+}
+
 template <class... A, std::size_t... I>
 std::tuple<A...> decode_args_impl(const void* data, std::size_t size, std::index_sequence<I...>) {
+  if constexpr (all_raw_args_v<A...>) {
+    const char* p = static_cast<const char*>(data);
+    if (p != nullptr && raw_args_match<A...>(p, size, std::index_sequence<I...>{})) {
+      return std::tuple<A...>{
+          raw_load<A>(p + raw_arg_offset<A...>(I) + sizeof(std::uint64_t))...};
+    }
+  }
   const std::array<const std::string*, sizeof...(A)> names{{&type_name<A>()...}};
   std::array<arg_frame, sizeof...(A)> frames{};
   split_frames(data, size, frames.data(), sizeof...(A), names.data());

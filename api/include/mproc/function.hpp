@@ -14,6 +14,8 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -67,28 +69,60 @@ struct explicit_name {
   static constexpr const char* value = nullptr;
 };
 
-// Runs F on decoded arguments in the child; C ABI signature of mproc_fn.
-template <auto F>
-int invoke(const void* args, size_t len, mproc_call* call, void*) {
-  using sig = fn_signature<decltype(F)>;
+// Reports the exception being handled as the call's failure, under its own type name.
+inline void fail_with_current_exception(mproc_call* call) {
   try {
-    auto tuple = tuple_decoder<typename sig::args>::run(args, len);
-    if constexpr (std::is_void_v<typename sig::result>) {
-      std::apply(F, std::move(tuple));
-    } else {
-      std::string out = to_bytes(std::apply(F, std::move(tuple)));
-      mproc_call_set_result(call, out.data(), out.size());
-    }
-    return 0;
-  } catch (const mproc::error& e) {
-    mproc_call_fail(call, e.code() == errc::decode ? "mproc::decode_error" : "mproc::error",
-                    e.what());
+    throw;
   } catch (const std::exception& e) {
     mproc_call_fail(call, pretty_type_name(demangle(typeid(e).name())).c_str(), e.what());
   } catch (...) {
     mproc_call_fail(call, "unknown exception", "a non-std::exception was thrown");
   }
-  return 1;
+}
+
+// Runs F on decoded arguments in the child; C ABI signature of mproc_fn. The three stages fail
+// under different names, so that a pool can tell its caller which one failed: the arguments did
+// not decode ("mproc::decode_error"), F threw (the exception's own type), or F's result did not
+// encode ("mproc::encode_error").
+template <auto F>
+int invoke(const void* args, size_t len, mproc_call* call, void*) {
+  using sig = fn_signature<decltype(F)>;
+  std::optional<typename sig::args> tuple;
+  try {
+    tuple.emplace(tuple_decoder<typename sig::args>::run(args, len));
+  } catch (const std::exception& e) {
+    mproc_call_fail(call, "mproc::decode_error", e.what());
+    return 1;
+  }
+  if constexpr (std::is_void_v<typename sig::result>) {
+    try {
+      std::apply(F, std::move(*tuple));
+    } catch (...) {
+      fail_with_current_exception(call);
+      return 1;
+    }
+  } else {
+    std::optional<std::decay_t<typename sig::result>> value;
+    try {
+      value.emplace(std::apply(F, std::move(*tuple)));
+    } catch (...) {
+      fail_with_current_exception(call);
+      return 1;
+    }
+    try {
+      if constexpr (is_memcpy_encodable_v<std::decay_t<typename sig::result>>) {
+        // Its encoding is its bytes: no string in between (pools call this once per element).
+        mproc_call_set_result(call, std::addressof(*value), sizeof(*value));
+      } else {
+        std::string out = to_bytes(*value);
+        mproc_call_set_result(call, out.data(), out.size());
+      }
+    } catch (const std::exception& e) {
+      mproc_call_fail(call, "mproc::encode_error", e.what());
+      return 1;
+    }
+  }
+  return 0;
 }
 
 struct registration {

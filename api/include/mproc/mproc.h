@@ -21,6 +21,7 @@
 #include "mproc/init.h"
 #include "mproc/lock.h"
 #include "mproc/pipe.h"
+#include "mproc/pool.h"
 #include "mproc/process.h"
 #include "mproc/queue.h"
 #include "mproc/registry.h"

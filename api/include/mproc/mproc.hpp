@@ -3,6 +3,7 @@
 #define MPROC_MPROC_HPP
 
 #include "mproc/array.hpp"
+#include "mproc/async_result.hpp"
 #include "mproc/barrier.hpp"
 #include "mproc/codec.hpp"
 #include "mproc/condition.hpp"
@@ -14,10 +15,13 @@
 #include "mproc/lock.hpp"
 #include "mproc/mproc.h"
 #include "mproc/pipe.hpp"
+#include "mproc/pool.hpp"
 #include "mproc/process.hpp"
+#include "mproc/progress.hpp"
 #include "mproc/queue.hpp"
 #include "mproc/semaphore.hpp"
 #include "mproc/serial.hpp"
+#include "mproc/thread_pool.hpp"
 #include "mproc/types.hpp"
 #include "mproc/value.hpp"
 #include "mproc/wait.hpp"

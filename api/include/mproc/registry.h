@@ -23,7 +23,9 @@ typedef int (*mproc_fn)(const void* args, size_t args_len, mproc_call* call, voi
 
 /* Registers fn under name (copied; 1 to 255 bytes, no NUL). Registering the same fn and userdata
  * again under the same name is a no-op; anything else already under that name is MPROC_E_EXISTS.
- * Errors: MPROC_E_INVAL (NULL fn, bad name). Thread-safe; does not block. */
+ * Names starting with "mproc." are reserved for the library's own functions (such as the pool's
+ * worker loop). Errors: MPROC_E_INVAL (NULL fn, bad or reserved name). Thread-safe; does not
+ * block. */
 MPROC_API mproc_status mproc_register(const char* name, mproc_fn fn, void* userdata);
 
 /* 1 when a function is registered under name, else 0. Thread-safe. */
