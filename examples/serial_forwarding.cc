@@ -8,9 +8,7 @@
 // Without --port/--peer it starts `socat pty,raw,echo=0,link=<tmp>/a pty,raw,echo=0,link=<tmp>/b`,
 // a virtual null-modem cable, so it runs on a machine without serial hardware. With two real
 // ports joined by a null-modem cable, pass --port and --peer (and the line runs at 115200 8N1).
-//
-// INTERIM: the queue is examples/interim_queue.hpp until mproc::Queue (issue 4) is merged; then
-// `interim::Queue` becomes `mproc::Queue<std::string>` and nothing else changes.
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,7 +24,6 @@
 #include <string>
 #include <thread>
 
-#include "interim_queue.hpp"
 #include "mproc/mproc.hpp"
 
 extern char** environ;
@@ -37,7 +34,7 @@ struct reading {
   double celsius;
 };
 
-using FrameQueue = interim::Queue;  // INTERIM: mproc::Queue<std::string>
+using FrameQueue = mproc::Queue<std::string>;
 
 // The process that serves the port: every message that arrives whole goes into the queue, as the
 // frame's bytes (the parent decodes them). A "ready" item says the port is open.
@@ -151,7 +148,7 @@ int main(int argc, char** argv) {
     mproc::Process reader(mproc::fn<&serve_port>, port, frames, count);
     reader.name("serial-reader").start();
     // Only once the reader holds the port does the writer start, so no byte goes unheard.
-    const auto ready = frames.get(std::chrono::seconds(30));
+    const auto ready = frames.try_get_for(std::chrono::seconds(30));
     if (!ready || *ready != "ready") {
       std::fprintf(stderr, "serial_forwarding: the reader never opened %s\n", port.c_str());
       return 1;
@@ -160,7 +157,7 @@ int main(int argc, char** argv) {
     writer.name("serial-writer").start();
 
     for (int i = 0; i < count; ++i) {
-      const auto frame = frames.get(std::chrono::seconds(30));
+      const auto frame = frames.try_get_for(std::chrono::seconds(30));
       if (!frame) {
         std::fprintf(stderr, "serial_forwarding: reading %d did not arrive\n", i);
         return 1;

@@ -24,7 +24,6 @@
 #include <thread>
 #include <vector>
 
-#include "../../examples/interim_queue.hpp"  // INTERIM: mproc::Queue<std::string> once merged
 #include "support.h"
 
 extern char** environ;
@@ -602,7 +601,7 @@ TEST_F(SerialInterop, PyserialRawBytesArriveIntact) {
 // ---- Cross-process: a reader process forwards frames into a queue ----------------------------
 
 // Serves the port: opens it, says "ready", forwards each message until `count` arrived.
-void forward_frames(std::string port, interim::Queue queue, int count) {
+void forward_frames(std::string port, mproc::Queue<std::string> queue, int count) {
   mproc::SerialChannel<std::string> channel(port, {115200});
   queue.put("ready");
   for (int i = 0; i < count; ++i) queue.put(channel.recv_bytes());
@@ -615,7 +614,7 @@ void write_frames(std::string port, int count) {
 }
 
 // The same, with the channel opened by the parent and passed as an argument.
-void forward_given(mproc::SerialChannel<std::string> channel, interim::Queue queue, int count) {
+void forward_given(mproc::SerialChannel<std::string> channel, mproc::Queue<std::string> queue, int count) {
   queue.put("ready " + channel.name());
   for (int i = 0; i < count; ++i) queue.put(channel.recv_bytes());
 }
@@ -634,14 +633,14 @@ class SerialProcess : public mproc_test::MethodTest {
 
 TEST_P(SerialProcess, ReaderProcessForwardsFramesIntoAQueueReadByTheParent) {
   constexpr int kCount = 300;
-  interim::Queue queue;  // INTERIM: mproc::Queue<std::string>
+  mproc::Queue<std::string> queue;
   mproc::Process reader(ctx(), mproc::fn<&forward_frames>, pair_.a, queue, kCount);
   reader.start();
   ASSERT_EQ(queue.get(30s), "ready");
   mproc::Process writer(ctx(), mproc::fn<&write_frames>, pair_.b, kCount);
   writer.start();
   for (int i = 0; i < kCount; ++i) {
-    auto item = queue.get(30s);
+    auto item = queue.try_get_for(30s);
     ASSERT_TRUE(item.has_value()) << "frame " << i << " never came";
     ASSERT_EQ(*item, "frame " + std::to_string(i));
   }
@@ -654,7 +653,7 @@ TEST_P(SerialProcess, ReaderProcessForwardsFramesIntoAQueueReadByTheParent) {
 TEST_P(SerialProcess, AChannelPassedToAChildKeepsItsPortAndLock) {
   constexpr int kCount = 50;
   mproc::SerialChannel<std::string> a(pair_.a, {115200});
-  interim::Queue queue;
+  mproc::Queue<std::string> queue;
   mproc::Process reader(ctx(), mproc::fn<&forward_given>, a, queue, kCount);
   reader.start();
   ASSERT_EQ(queue.get(30s), "ready " + pair_.a);
@@ -664,7 +663,7 @@ TEST_P(SerialProcess, AChannelPassedToAChildKeepsItsPortAndLock) {
   mproc::SerialChannel<std::string> b(pair_.b, {115200});
   for (int i = 0; i < kCount; ++i) b.send_bytes("given " + std::to_string(i));
   for (int i = 0; i < kCount; ++i) {
-    auto item = queue.get(30s);
+    auto item = queue.try_get_for(30s);
     ASSERT_TRUE(item.has_value());
     ASSERT_EQ(*item, "given " + std::to_string(i));
   }
