@@ -82,6 +82,8 @@ bool mproc__spawned_without_init();
 
 // The i-th handle the parent passed (see mproc__start_request.handles). MPROC_E_RANGE if absent.
 mproc_status mproc__inherited_handle(size_t index, intptr_t* out);
+// The same, handing ownership to the caller; the slot is then empty (MPROC_E_STATE afterwards).
+mproc_status mproc__inherited_handle_take(size_t index, intptr_t* out);
 
 // Child-side reports to the parent (at most a few KiB; never blocks).
 void mproc__report_reached_init();

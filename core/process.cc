@@ -234,6 +234,11 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
   return MPROC_OK;
 }
 
+MPROC_API mproc_status mproc_inherited_handle_take(size_t index, intptr_t* out) {
+  if (out == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_inherited_handle_take: out is NULL");
+  return mproc__inherited_handle_take(index, out);
+}
+
 MPROC_API mproc_status mproc_handle_dup(intptr_t handle, intptr_t* out) {
   if (out == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_handle_dup: out is NULL");
   return mproc__handle_dup(handle, "mproc_handle_dup", out);

@@ -116,8 +116,17 @@ mproc_status mproc__inherited_handle(size_t index, intptr_t* out) {
     return mproc__failf(MPROC_E_RANGE, "inherited handle %d: the parent passed %d handles", index,
                         mproc_posix::g_handles.size());
   }
+  if (mproc_posix::g_handles[index] < 0) {
+    return mproc__failf(MPROC_E_STATE, "inherited handle %d was taken over already", index);
+  }
   *out = mproc_posix::g_handles[index];
   return MPROC_OK;
+}
+
+mproc_status mproc__inherited_handle_take(size_t index, intptr_t* out) {
+  mproc_status st = mproc__inherited_handle(index, out);
+  if (st == MPROC_OK) mproc_posix::g_handles[index] = -1;
+  return st;
 }
 
 // ---- parent side --------------------------------------------------------------------------

@@ -203,6 +203,13 @@ void send_to_closed_peer() {
 
 void noop() {}
 
+// Closes the end it received, then stays alive until killed.
+void close_received_end_and_wait(mproc::Connection<std::string> end) {
+  end.send("closing now");
+  end.close();
+  for (;;) ::pause();
+}
+
 }  // namespace pipe_test
 
 namespace {
@@ -433,6 +440,23 @@ TEST(Pipe, EndOfFileOnceThePeerClosedAndEveryMessageWasReceived) {
   EXPECT_TRUE(b.poll());  // Python: poll() is true at end of file, recv() then raises
   expect_error([&] { (void)b.recv(kWait); }, mproc::errc::eof, {"Pipe-", "end of file"});
   expect_error([&] { b.send("anyone?"); }, mproc::errc::eof, {"end of file"});
+}
+
+TEST_P(PipeTest, EndOfFileWhenTheChildClosesTheEndItReceivedWhileItLives) {
+  if (GetParam() == mproc::start_method::fork) {
+    GTEST_SKIP() << "a forked child holds copies of all its parent's descriptors (Python too)";
+  }
+  mproc::Connection<std::string> here, there;
+  std::tie(here, there) = mproc::Pipe<std::string>();
+  mproc::Process p(ctx(), mproc::fn<&close_received_end_and_wait>, there);
+  p.start();
+  there.close();  // our copy: after this only the child held that end
+  EXPECT_EQ(here.recv(kWait), std::optional<std::string>("closing now"));
+  EXPECT_TRUE(here.poll(kWait)) << "no EOF although the child closed its end";
+  expect_error([&] { (void)here.recv(kWait); }, mproc::errc::eof, {"end of file"});
+  EXPECT_TRUE(p.is_alive());
+  p.kill();
+  ASSERT_TRUE(p.join(mproc_test::kJoinTimeout));
 }
 
 TEST_P(PipeTest, EndOfFileWhenThePeerProcessEnds) {

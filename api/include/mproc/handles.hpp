@@ -108,6 +108,19 @@ inline std::intptr_t import_handle(std::uint64_t index) {
   return handle;
 }
 
+// Like import_handle, but the caller owns the result and closes it with mproc_handle_close: for a
+// codec whose object duplicates the handle when it opens, so that closing the object in the
+// receiver leaves no copy behind (a Pipe end's peer sees EOF).
+inline std::intptr_t import_handle_owned(std::uint64_t index) {
+  std::intptr_t handle = -1;
+  if (const detail::handle_source* source = detail::handle_source::current()) {
+    detail::check(mproc_handle_dup(source->get(index), &handle));
+    return handle;
+  }
+  detail::check(mproc_inherited_handle_take(static_cast<size_t>(index), &handle));
+  return handle;
+}
+
 }  // namespace mproc
 
 #endif  // MPROC_HANDLES_HPP

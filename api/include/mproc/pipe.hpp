@@ -230,7 +230,13 @@ struct codec<Connection<T>> {
     o.max_message_size = max;
     o.mode = static_cast<mproc_connection_mode>(mode);
     mproc_connection* c = nullptr;
-    detail::check(mproc_connection_open(import_handle(index), &o, &c));
+    // Taken over, then closed once the connection holds its own duplicate: a child that closes
+    // the received end leaves no copy open, so the peer sees EOF (spawn and forkserver; a forked
+    // child also holds copies of all its parent's descriptors, as in Python).
+    const std::intptr_t handle = import_handle_owned(index);
+    const int st = mproc_connection_open(handle, &o, &c);
+    mproc_handle_close(handle);
+    detail::check(st);
     return Connection<T>(c);
   }
 };

@@ -59,6 +59,12 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
  * keep your own. Errors: MPROC_E_RANGE (no such handle; the message says how many there are). */
 MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out);
 
+/* Like mproc_inherited_handle, but the caller takes the handle over: it closes it (with
+ * mproc_handle_close) when done, so that closing an object received from the parent really
+ * closes it here (a Pipe end's peer then sees EOF while this process lives on). Later calls for
+ * the same index fail with MPROC_E_STATE. Errors: MPROC_E_RANGE, MPROC_E_STATE. */
+MPROC_API mproc_status mproc_inherited_handle_take(size_t index, intptr_t* out);
+
 /* Duplicates an OS handle (close-on-exec; not inherited by spawned programs unless passed). The
  * caller owns *out and releases it with mproc_handle_close. Errors: MPROC_E_OS (not a valid
  * handle). Thread-safe. */
