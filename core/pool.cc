@@ -981,6 +981,12 @@ mproc_status report_failure(const result& r, const char* where) {
 }
 
 mproc_status wait_ready(state& s, result& r, int64_t timeout_ms) {
+  // A short task's result is often microseconds away: yield a few times before sleeping.
+  for (int i = 0; i < kYieldsBeforeSleep && !r.ready && timeout_ms != 0; ++i) {
+    s.mu.Unlock();
+    std::this_thread::yield();
+    s.mu.Lock();
+  }
   if (timeout_ms < 0) {
     while (!r.ready) s.cv.Wait(&s.mu);
     return MPROC_OK;
