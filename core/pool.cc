@@ -33,7 +33,7 @@
 
 namespace {
 
-// std::mutex rather than pool_mutex for everything a pool shares between threads:
+// std::mutex rather than absl::Mutex for everything a pool shares between threads:
 // ThreadSanitizer intercepts pthread mutexes, but cannot see into an Abseil that was not built
 // with it (the distribution's), and would report every access as a race.
 class pool_mutex {
