@@ -33,7 +33,7 @@
 
 namespace {
 
-// std::mutex rather than pool_mutex for everything a pool shares between threads:
+// std::mutex rather than absl::Mutex for everything a pool shares between threads:
 // ThreadSanitizer intercepts pthread mutexes, but cannot see into an Abseil that was not built
 // with it (the distribution's), and would report every access as a race.
 class pool_mutex {
@@ -983,6 +983,12 @@ mproc_status report_failure(const result& r, const char* where) {
 }
 
 mproc_status wait_ready(state& s, result& r, int64_t timeout_ms) {
+  // A short task's result is often microseconds away: yield a few times before sleeping.
+  for (int i = 0; i < kYieldsBeforeSleep && !r.ready && timeout_ms != 0; ++i) {
+    s.mu.Unlock();
+    std::this_thread::yield();
+    s.mu.Lock();
+  }
   if (timeout_ms < 0) {
     while (!r.ready) s.cv.Wait(&s.mu);
     return MPROC_OK;
