@@ -3,8 +3,9 @@
 // A shared object (Queue, Value, Lock, a Pipe end, ...) encodes as an index into the list of OS
 // handles that go with the arguments; the receiving process maps the index back to its own handle
 // and reopens the object. The codec of such an object calls export_handle()/import_handle(); the
-// code that encodes arguments (Process, pools) installs a handle_sink around the encoding and
-// ships the handles it collected.
+// code that encodes arguments installs a handle_sink around the encoding: a Process ships the
+// handles it collected to the child; a pool refuses them (errc::not_supported) because its workers
+// are already running.
 #ifndef MPROC_HANDLES_HPP
 #define MPROC_HANDLES_HPP
 
