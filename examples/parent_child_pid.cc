@@ -4,9 +4,9 @@
 //
 //   ./mproc_example_parent_child_pid [--start-method fork|spawn|forkserver]
 #include <cstdio>
-#include <cstring>
 #include <string>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 // Runs in the child. mproc::fn<&hello> (below) registers it, so every start method can find it.
@@ -19,17 +19,8 @@ int main(int argc, char** argv) {
   // Python's `if __name__ == '__main__':` — in a child this runs hello() and exits.
   mproc::init(argc, argv);
 
-  for (int i = 1; i < argc; ++i) {
-    mproc_start_method m = MPROC_START_DEFAULT;
-    if (std::strcmp(argv[i], "--start-method") == 0 && i + 1 < argc &&
-        mproc_start_method_from_name(argv[i + 1], &m) == MPROC_OK) {
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-      ++i;
-    } else {
-      std::fprintf(stderr, "usage: %s [--start-method fork|spawn|forkserver]\n", argv[0]);
-      return 2;
-    }
-  }
+  example::Args args(argc, argv);
+  if (!args.parse()) return 2;
 
   std::printf("parent process: %lld\n", static_cast<long long>(mproc::current_pid()));
   // The arguments are copied to the child, as Python pickles args=('shiyanlou',).

@@ -22,20 +22,15 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 // Workers share the terminal (or pipe): each line goes out whole and at once.
@@ -61,7 +56,7 @@ void task(int name) {
   std::mt19937 random(static_cast<unsigned>(name) * 7919u);
   std::uniform_int_distribution<int> ms(0, max_ms);
   std::this_thread::sleep_for(std::chrono::milliseconds(ms(random)));
-  say("task %d finished after %.2fs\n", name, seconds_since(start));
+  say("task %d finished after %.2fs\n", name, example::seconds_since(start));
 }
 
 // Seed 003's func(msg) (for strings and for numbers) and func(msg1, msg2).
@@ -77,33 +72,13 @@ void func2(int msg1, int msg2) {
   say("end\n");
 }
 
-namespace {
-
-int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--max-ms N] [--start-method fork|spawn|forkserver]\n", argv0);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
   int max_ms = 3000;
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (std::strcmp(argv[i], "--max-ms") == 0) {
-      max_ms = std::atoi(argv[i + 1]);
-      if (max_ms < 0) return usage(argv[0]);
-    } else if (std::strcmp(argv[i], "--start-method") == 0) {
-      mproc_start_method m = MPROC_START_DEFAULT;
-      if (mproc_start_method_from_name(argv[i + 1], &m) != MPROC_OK) return usage(argv[0]);
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-    } else {
-      return usage(argv[0]);
-    }
-    ++i;
-  }
+  example::Args args(argc, argv);
+  args.option("--max-ms", &max_ms, 0);
+  if (!args.parse()) return 2;
 
   try {
     // ---- seed 001 ----
@@ -119,7 +94,7 @@ int main(int argc, char** argv) {
     p.join();
     for (auto& r : results) r.get();  // a task that failed would throw here
     say("-----------------------------------\n");
-    say("all tasks done after %.2fs, main process id %lld\n", seconds_since(start),
+    say("all tasks done after %.2fs, main process id %lld\n", example::seconds_since(start),
         static_cast<long long>(mproc::current_pid()));
 
     // ---- seed 003: apply_async, map_async, starmap_async ----

@@ -12,14 +12,13 @@
 // are computed by a worker; the totals are checked against a pass in this process.
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 namespace fs = std::filesystem;
@@ -77,13 +76,6 @@ void generate_tree(const fs::path& root, int count) {
   }
 }
 
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [DIR] [--files N] [--processes N] [--start-method fork|spawn|forkserver]\n",
-               argv0);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,25 +84,11 @@ int main(int argc, char** argv) {
   std::string dir;
   int files = 300;
   int processes = 2;  // the seed's num_processes
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i][0] != '-') {
-      dir = argv[i];
-      continue;
-    }
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (std::strcmp(argv[i], "--files") == 0) {
-      files = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--processes") == 0) {
-      processes = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--start-method") == 0) {
-      mproc_start_method m = MPROC_START_DEFAULT;
-      if (mproc_start_method_from_name(argv[i + 1], &m) != MPROC_OK) return usage(argv[0]);
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-    } else {
-      return usage(argv[0]);
-    }
-    ++i;
-  }
+  example::Args args(argc, argv);
+  args.positional("DIR", &dir);
+  args.option("--files", &files);
+  args.option("--processes", &processes);
+  if (!args.parse()) return 2;
 
   fs::path generated;
   if (dir.empty()) {

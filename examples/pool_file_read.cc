@@ -8,13 +8,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 namespace fs = std::filesystem;
@@ -36,44 +35,15 @@ std::pair<std::uint64_t, std::uint64_t> read_file(std::string path) {
   return {bytes, hash};
 }
 
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [--mb N] [--max-reads N] [--processes N] "
-               "[--start-method fork|spawn|forkserver]\n",
-               argv0);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
   int mb = 4, max_reads = 40, processes = 4;
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (std::strcmp(argv[i], "--mb") == 0) {
-      mb = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--max-reads") == 0) {
-      max_reads = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--processes") == 0) {
-      processes = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--start-method") == 0) {
-      mproc_start_method m = MPROC_START_DEFAULT;
-      if (mproc_start_method_from_name(argv[i + 1], &m) != MPROC_OK) return usage(argv[0]);
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-    } else {
-      return usage(argv[0]);
-    }
-    ++i;
-  }
-  if (mb < 1 || max_reads < 1) return usage(argv[0]);
+  example::Args args(argc, argv);
+  args.option("--mb", &mb, 1);
+  args.option("--max-reads", &max_reads, 1);
+  args.option("--processes", &processes);
+  if (!args.parse()) return 2;
 
   const fs::path path =
       fs::temp_directory_path() / ("mproc-read-" + std::to_string(mproc::current_pid()) + ".txt");
@@ -97,10 +67,10 @@ int main(int argc, char** argv) {
       auto start = std::chrono::steady_clock::now();
       std::vector<std::pair<std::uint64_t, std::uint64_t>> serial;
       for (const auto& p : paths) serial.push_back(read_file(p));
-      const double serial_s = seconds_since(start);
+      const double serial_s = example::seconds_since(start);
       start = std::chrono::steady_clock::now();
       auto pooled = pool.map(mproc::fn<&read_file>, paths, 1);
-      const double pool_s = seconds_since(start);
+      const double pool_s = example::seconds_since(start);
       for (std::size_t i = 0; i < paths.size(); ++i) {
         if (pooled[i] != expected || serial[i] != expected) status = 1;
       }

@@ -15,12 +15,11 @@
 // --unit-ms: the seed's second (default 1000); tests use a shorter one.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 int g_unit_ms = 1000;  // set in each worker by the pool's initializer
@@ -33,33 +32,13 @@ int func(int msg) {
   return msg;
 }
 
-namespace {
-
-int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--unit-ms N] [--start-method fork|spawn|forkserver]\n", argv0);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
   int unit_ms = 1000;
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (std::strcmp(argv[i], "--unit-ms") == 0) {
-      unit_ms = std::atoi(argv[i + 1]);
-      if (unit_ms < 0) return usage(argv[0]);
-    } else if (std::strcmp(argv[i], "--start-method") == 0) {
-      mproc_start_method m = MPROC_START_DEFAULT;
-      if (mproc_start_method_from_name(argv[i + 1], &m) != MPROC_OK) return usage(argv[0]);
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-    } else {
-      return usage(argv[0]);
-    }
-    ++i;
-  }
+  example::Args args(argc, argv);
+  args.option("--unit-ms", &unit_ms, 0);
+  if (!args.parse()) return 2;
 
   try {
     for (bool ordered : {true, false}) {

@@ -12,12 +12,11 @@
 //
 //   ./mproc_example_pool_map [--processes N] [--start-method fork|spawn|forkserver]
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 int job(int x) { return x * x; }
@@ -36,31 +35,15 @@ void print_list(const std::vector<int>& values) {
   std::printf("%s]\n", line.c_str());
 }
 
-int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--processes N] [--start-method fork|spawn|forkserver]\n",
-               argv0);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
   int processes = 2;  // seed 000 uses 2, seed 004 uses 3
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 >= argc) return usage(argv[0]);
-    if (std::strcmp(argv[i], "--processes") == 0) {
-      processes = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--start-method") == 0) {
-      mproc_start_method m = MPROC_START_DEFAULT;
-      if (mproc_start_method_from_name(argv[i + 1], &m) != MPROC_OK) return usage(argv[0]);
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-    } else {
-      return usage(argv[0]);
-    }
-    ++i;
-  }
+  example::Args args(argc, argv);
+  args.option("--processes", &processes, 1);
+  if (!args.parse()) return 2;
 
   try {
     mproc::Pool pool(processes);

@@ -20,10 +20,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <thread>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 extern char** environ;
@@ -56,13 +56,6 @@ void write_readings(std::string peer, int count) {
 }
 
 namespace {
-
-int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [--count N] [--port A --peer B] [--start-method fork|spawn|forkserver]\n",
-               argv0);
-  return 2;
-}
 
 // socat's pty pair, killed when the example ends.
 struct virtual_cable {
@@ -108,23 +101,15 @@ int main(int argc, char** argv) {
 
   int count = 10;
   std::string port, peer;
-  for (int i = 1; i < argc; ++i) {
-    if (i + 1 >= argc) return usage(argv[0]);
-    const std::string flag = argv[i], value = argv[++i];
-    if (flag == "--count") {
-      count = std::atoi(value.c_str());
-      if (count <= 0) return usage(argv[0]);
-    } else if (flag == "--port") {
-      port = value;
-    } else if (flag == "--peer") {
-      peer = value;
-    } else if (flag == "--start-method") {
-      mproc::set_start_method(mproc::start_method_from_name(value));
-    } else {
-      return usage(argv[0]);
-    }
+  example::Args args(argc, argv);
+  args.option("--count", &count, 1);
+  args.option("--port", &port);
+  args.option("--peer", &peer);
+  if (!args.parse()) return 2;
+  if (port.empty() != peer.empty()) {
+    std::fprintf(stderr, "%s: give both --port and --peer, or neither\n", argv[0]);
+    return 2;
   }
-  if (port.empty() != peer.empty()) return usage(argv[0]);
 
   virtual_cable cable;
   if (port.empty()) {

@@ -6,10 +6,10 @@
 //
 //   ./mproc_example_threads_vs_processes [--start-method fork|spawn|forkserver]
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <thread>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 // The worker. A thread calls it directly; a process calls it through mproc::fn<&job>.
@@ -21,17 +21,8 @@ void job(std::string word, int a, int d) {
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
-  for (int i = 1; i < argc; ++i) {
-    mproc_start_method m = MPROC_START_DEFAULT;
-    if (std::strcmp(argv[i], "--start-method") == 0 && i + 1 < argc &&
-        mproc_start_method_from_name(argv[i + 1], &m) == MPROC_OK) {
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-      ++i;
-    } else {
-      std::fprintf(stderr, "usage: %s [--start-method fork|spawn|forkserver]\n", argv[0]);
-      return 2;
-    }
-  }
+  example::Args args(argc, argv);
+  if (!args.parse()) return 2;
 
   std::printf("main process: pid %lld\n", static_cast<long long>(mproc::current_pid()));
 
