@@ -32,27 +32,6 @@ constexpr auto kChildWait = std::chrono::seconds(30);
 constexpr auto kWait = std::chrono::seconds(30);
 constexpr std::int64_t kWaitMs = 30000;
 
-// Redirects a descriptor to a file for the life of the object (children inherit the redirection).
-class CaptureFd {
- public:
-  CaptureFd(int fd, const std::string& path) : fd_(fd), saved_(::dup(fd)) {
-    std::fflush(nullptr);
-    int f = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ::dup2(f, fd);
-    ::close(f);
-  }
-  ~CaptureFd() {
-    std::fflush(nullptr);
-    ::dup2(saved_, fd_);
-    ::close(saved_);
-  }
-  CaptureFd(const CaptureFd&) = delete;
-  CaptureFd& operator=(const CaptureFd&) = delete;
-
- private:
-  int fd_, saved_;
-};
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -227,7 +206,7 @@ TEST_P(PipeTest, SeedHelloShiyanlouTravelsBetweenTwoProcesses) {
   mproc::Process sender(ctx(), mproc::fn<&seed_send>, conn1);
   mproc::Process receiver(ctx(), mproc::fn<&seed_recv>, conn2);
   {
-    CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureFd out(1, dir.file("stdout"));
     sender.start();
     receiver.start();
     ASSERT_TRUE(sender.join(kJoinTimeout));
@@ -249,7 +228,7 @@ TEST_P(PipeTest, SeedThreeProcessesShareAPipe) {
   mproc::Process i2(ctx(), mproc::fn<&func_pipe2>, conn2, std::string("I2"));
   mproc::Process i3(ctx(), mproc::fn<&func_pipe2>, conn2, std::string("I3"));
   {
-    CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureFd out(1, dir.file("stdout"));
     i1.start();
     i2.start();
     i3.start();

@@ -128,25 +128,6 @@ using mproc_test::MethodTest;
 
 class ProcessTest : public MethodTest {};
 
-// Redirects one standard fd into a file for the lifetime of the object.
-class CaptureFd {
- public:
-  CaptureFd(int fd, const std::string& path) : fd_(fd), saved_(::dup(fd)) {
-    std::fflush(nullptr);
-    int f = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ::dup2(f, fd);
-    ::close(f);
-  }
-  ~CaptureFd() {
-    std::fflush(nullptr);
-    ::dup2(saved_, fd_);
-    ::close(saved_);
-  }
-
- private:
-  int fd_, saved_;
-};
-
 TEST_P(ProcessTest, StartRunsTheFunctionAndJoinGivesExitCodeZero) {
   mproc::Process p(ctx(), mproc::fn<&noop>);
   EXPECT_FALSE(p.is_alive());
@@ -177,7 +158,7 @@ TEST_P(ProcessTest, UncaughtExceptionExitsWithOneAndReportsTypeAndMessage) {
   mproc_test::TempDir dir;
   mproc::Process p(ctx(), mproc::fn<&throw_runtime>, std::string("boom 42"));
   {
-    CaptureFd err(2, dir.file("stderr"));
+    mproc_test::CaptureFd err(2, dir.file("stderr"));
     p.start();
     ASSERT_TRUE(p.join(kJoinTimeout));
   }
@@ -321,7 +302,7 @@ TEST_P(ProcessTest, ChildWritesToTheParentsStandardOutput) {
   mproc_test::TempDir dir;
   mproc::Process p(ctx(), mproc::fn<&print_line>, std::string("hello from the child"));
   {
-    CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureFd out(1, dir.file("stdout"));
     p.start();
     ASSERT_TRUE(p.join(kJoinTimeout));
   }
@@ -462,7 +443,7 @@ TEST_P(ProcessTest, ArgumentsThatFailToDecodeFailTheChildAndTheParentLearnsWhy) 
             MPROC_OK);
   mproc_test::TempDir dir;
   {
-    CaptureFd err(2, dir.file("stderr"));
+    mproc_test::CaptureFd err(2, dir.file("stderr"));
     ASSERT_EQ(mproc_process_start(p), MPROC_OK);
     ASSERT_EQ(mproc_process_join(p, 60000), MPROC_OK);
   }

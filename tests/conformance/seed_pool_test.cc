@@ -13,13 +13,6 @@ namespace {
 
 using mproc_test::MethodTest;
 
-std::filesystem::path examples_dir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  return self.parent_path().parent_path() / "examples";
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;
@@ -54,30 +47,7 @@ std::vector<std::string> matching(const std::vector<std::string>& lines, const s
   return out;
 }
 
-class SeedPoolExampleTest : public MethodTest {
- protected:
-  void SetUp() override {
-    MethodTest::SetUp();
-    if (IsSkipped()) return;
-    if (!std::filesystem::is_directory(examples_dir())) {
-      GTEST_SKIP() << "the examples are not part of this build (configure with "
-                      "-DMPROC_BUILD_EXAMPLES=ON)";
-    }
-  }
-
-  int run(const std::string& stem, const std::string& args, std::string* output) {
-    std::filesystem::path program = examples_dir() / ("mproc_example_" + stem);
-    if (!std::filesystem::exists(program)) {
-      ADD_FAILURE() << program << " is missing: build the examples before running the suite";
-      return -1;
-    }
-    std::string command = "timeout 120 '" + program.string() + "' --start-method " +
-                          mproc::to_string(GetParam()) + " " + args;
-    int status = mproc_test::run_command(command, output);
-    EXPECT_NE(status, 124) << command << ": timed out:\n" << *output;
-    return status;
-  }
-};
+using SeedPoolExampleTest = mproc_test::ExampleTest;
 
 TEST_P(SeedPoolExampleTest, PoolMapPrintsWhatPythonPrints) {
   std::string out;

@@ -185,41 +185,7 @@ MPROC_INSTANTIATE_FOR_METHODS(SeedProcessTest);
 
 // ---- the examples, run as whole programs ---------------------------------------------------
 
-// The examples build into <build>/examples and this binary is <build>/tests/mproc_conformance.
-std::filesystem::path examples_dir() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  return self.parent_path().parent_path() / "examples";
-}
-
-class SeedExampleTest : public MethodTest {
- protected:
-  void SetUp() override {
-    MethodTest::SetUp();
-    if (IsSkipped()) return;
-    // CMake makes <build>/examples only when the examples are configured; then they must exist.
-    if (!std::filesystem::is_directory(examples_dir())) {
-      GTEST_SKIP() << "the examples are not part of this build (" << examples_dir()
-                   << " does not exist; configure with -DMPROC_BUILD_EXAMPLES=ON)";
-    }
-  }
-
-  // Runs examples/<stem> with --start-method and extra arguments; returns its exit status and
-  // its stdout and stderr, interleaved.
-  int run(const std::string& stem, const std::string& args, std::string* output) {
-    std::filesystem::path program = examples_dir() / ("mproc_example_" + stem);
-    if (!std::filesystem::exists(program)) {
-      ADD_FAILURE() << program << " is missing: build the examples before running the suite";
-      return -1;
-    }
-    std::string command = "timeout 120 '" + program.string() + "' --start-method " +
-                          mproc::to_string(GetParam()) + " " + args;
-    int status = mproc_test::run_command(command, output);
-    EXPECT_NE(status, 124) << command << ": timed out:\n" << *output;
-    return status;
-  }
-};
+using SeedExampleTest = mproc_test::ExampleTest;
 
 // Whole-line search in multi-line text.
 bool search_line(const std::string& text, const std::string& line_regex, std::smatch* m) {

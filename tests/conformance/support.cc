@@ -1,8 +1,10 @@
 #include "support.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -54,6 +56,49 @@ int run_command(const std::string& command, std::string* output) {
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) output->append(buf, n);
   int status = ::pclose(f);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CaptureFd::CaptureFd(int fd, const std::string& path) : fd_(fd), saved_(::dup(fd)) {
+  std::fflush(nullptr);
+  int f = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ::dup2(f, fd);
+  ::close(f);
+}
+
+CaptureFd::~CaptureFd() {
+  std::fflush(nullptr);
+  ::dup2(saved_, fd_);
+  ::close(saved_);
+}
+
+std::string examples_dir() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return (self.parent_path().parent_path() / "examples").string();
+}
+
+void ExampleTest::SetUp() {
+  MethodTest::SetUp();
+  if (IsSkipped()) return;
+  // CMake makes <build>/examples only when the examples are configured; then they must exist.
+  if (!std::filesystem::is_directory(examples_dir())) {
+    GTEST_SKIP() << "the examples are not part of this build (" << examples_dir()
+                 << " does not exist; configure with -DMPROC_BUILD_EXAMPLES=ON)";
+  }
+}
+
+int ExampleTest::run(const std::string& stem, const std::string& args, std::string* output) {
+  const std::string program = examples_dir() + "/mproc_example_" + stem;
+  if (!std::filesystem::exists(program)) {
+    ADD_FAILURE() << program << " is missing: build the examples before running the suite";
+    return -1;
+  }
+  const std::string command = "timeout 120 '" + program + "' --start-method " +
+                              mproc::to_string(GetParam()) + " " + args;
+  const int status = run_command(command, output);
+  EXPECT_NE(status, 124) << command << ": timed out:\n" << *output;
+  return status;
 }
 
 }  // namespace mproc_test

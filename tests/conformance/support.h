@@ -85,6 +85,32 @@ void write_file(const std::string& path, const std::string& text);
 // Runs a shell command, captures stdout+stderr; returns the exit status (-1 if it could not run).
 int run_command(const std::string& command, std::string* output);
 
+// Redirects a descriptor (1 or 2) to a file for the life of the object; children started meanwhile
+// inherit the redirection. Flushes stdio on both edges so no output lands on the wrong side.
+class CaptureFd {
+ public:
+  CaptureFd(int fd, const std::string& path);
+  ~CaptureFd();
+  CaptureFd(const CaptureFd&) = delete;
+  CaptureFd& operator=(const CaptureFd&) = delete;
+
+ private:
+  int fd_, saved_;
+};
+
+// The examples build into <build>/examples; this binary is <build>/tests/mproc_conformance.
+std::string examples_dir();
+
+// Base for tests that run an example program under each start method (skipped when the examples
+// are not part of the build).
+class ExampleTest : public MethodTest {
+ protected:
+  void SetUp() override;
+  // Runs examples/mproc_example_<stem> with --start-method and `args` under a 120 s timeout;
+  // returns its exit status and its stdout and stderr, interleaved.
+  int run(const std::string& stem, const std::string& args, std::string* output);
+};
+
 // Generous bound for joins in tests: a hang is a failure, not a stuck CI run.
 constexpr auto kJoinTimeout = std::chrono::seconds(60);
 
