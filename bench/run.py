@@ -53,10 +53,12 @@ def run_google_benchmark(binary, filt, min_time):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = {}
     for b in json.loads(out)["benchmarks"]:
-        if b.get("error_occurred"):
-            rows[b["name"]] = {"error": b.get("error_message", "error")}
-            continue
+        # Google Benchmark appends the settings a row fixes (/min_time:, /iterations:, /real_time).
         name = b["name"].split("/min_time")[0].removesuffix("/real_time")
+        name = re.sub(r"/iterations:\d+$", "", name)
+        if b.get("error_occurred"):
+            rows[name] = {"error": b.get("error_message", "error")}
+            continue
         if "items_per_second" in b and b.get("label") != "time":
             rows[name] = {"rate": b["items_per_second"], "unit": "items/s"}
         elif "bytes_per_second" in b:
