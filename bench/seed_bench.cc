@@ -9,7 +9,7 @@
 // against the closed form, exact in 128 bits.
 //
 // Rows: seed/{serial,threads2,processes2,pool}/<N> for N = 10^3 ... 10^9, and serial, processes2
-// and pool also at 2 and 5 x 10^k (k = 3..6), so that bench/run.py can find the break-even N
+// and pool also at 2 and 5 x 10^k (k = 3..5), so that bench/run.py can find the break-even N
 // (the smallest at which two workers beat serial) finely.
 #include <benchmark/benchmark.h>
 
@@ -116,7 +116,7 @@ void Register(const char* variant, void (*fn)(benchmark::State&, std::uint64_t),
   std::vector<std::int64_t> sizes;
   for (std::int64_t n = 1000; n <= 1000000000; n *= 10) {
     sizes.push_back(n);
-    if (fine && n <= 1000000) {
+    if (fine && n <= 100000) {
       sizes.push_back(2 * n);
       sizes.push_back(5 * n);
     }

@@ -176,7 +176,7 @@ void Register(const char* variant, void (*fn)(benchmark::State&, std::uint64_t),
   std::vector<std::int64_t> sizes;
   for (std::int64_t n = 1000; n <= 1000000000; n *= 10) {
     sizes.push_back(n);
-    if (fine && n <= 1000000) {
+    if (fine && n <= 100000) {
       sizes.push_back(2 * n);
       sizes.push_back(5 * n);
     }

@@ -84,7 +84,7 @@ def sizes(fine):
     out = []
     for k in range(3, 8):
         out.append(10**k)
-        if fine and k <= 6:
+        if fine and k <= 5:
             out += [2 * 10**k, 5 * 10**k]
     return out
 
