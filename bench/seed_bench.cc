@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -87,8 +88,14 @@ void Processes2(benchmark::State& state, std::uint64_t n) {
       state.SkipWithError("a job process failed or hung");
       break;
     }
-    seed_u128 r = q.get(kTimeout);
-    r += q.get(kTimeout);
+    seed_u128 r = 0;
+    try {
+      r = q.get(kTimeout);
+      r += q.get(kTimeout);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
     if (!check(state, r, n)) break;
   }
 }
@@ -104,7 +111,12 @@ void PoolMap(benchmark::State& state, std::uint64_t n) {
   pool.map(mproc::fn<&chunk_sum>, chunks, 1);  // warm-up: the workers are up and have run once
   for (auto _ : state) {
     seed_u128 r = 0;
-    for (seed_u128 part : pool.map(mproc::fn<&chunk_sum>, chunks, 1)) r += part;
+    try {
+      for (seed_u128 part : pool.map(mproc::fn<&chunk_sum>, chunks, 1)) r += part;
+    } catch (const std::exception& e) {  // a worker died: the row fails, the run goes on
+      state.SkipWithError(e.what());
+      break;
+    }
     if (!check(state, r, n)) break;
   }
   state.counters["workers"] = workers;
