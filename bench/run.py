@@ -39,6 +39,12 @@ TARGETS = {
 
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
+# The seed compute rows (seed/<variant>/<N>) get a table of their own (seed_table), with these
+# targets from the same issue: the speed-up of two processes at N = 10^9, and the break-even work
+# of the 2-worker pool (the serial time at the smallest N from which on the pool wins).
+SEED_SPEEDUP_TARGET = ("processes2", 1000000000, 1.85)
+SEED_BREAK_EVEN_TARGET = ("pool", 0.3)  # ms of serial work
+
 
 def run_google_benchmark(binary, filt, min_time):
     cmd = [binary, "--benchmark_format=json", f"--benchmark_min_time={min_time}"]
@@ -47,10 +53,12 @@ def run_google_benchmark(binary, filt, min_time):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = {}
     for b in json.loads(out)["benchmarks"]:
-        if b.get("error_occurred"):
-            rows[b["name"]] = {"error": b.get("error_message", "error")}
-            continue
+        # Google Benchmark appends the settings a row fixes (/min_time:, /iterations:, /real_time).
         name = b["name"].split("/min_time")[0].removesuffix("/real_time")
+        name = re.sub(r"/iterations:\d+$", "", name)
+        if b.get("error_occurred"):
+            rows[name] = {"error": b.get("error_message", "error")}
+            continue
         if "items_per_second" in b and b.get("label") != "time":
             rows[name] = {"rate": b["items_per_second"], "unit": "items/s"}
         elif "bytes_per_second" in b:
@@ -119,6 +127,101 @@ def table(mproc, python, floor):
     return "\n".join(lines)
 
 
+def seed_rows(rows):
+    """{variant: {N: seconds}} from the seed/<variant>/<N> rows that have a time."""
+    out = {}
+    for name, r in rows.items():
+        parts = name.split("/")
+        if len(parts) == 3 and parts[0] == "seed" and parts[2].isdigit() and "seconds" in r:
+            out.setdefault(parts[1], {})[int(parts[2])] = r["seconds"]
+    return out
+
+
+def break_even(rows, variant):
+    """(N, serial seconds at N): the smallest measured N from which on (at it and every larger N
+    measured) `variant` beats serial; None if it does not win at the largest N measured. With
+    noise, requiring every larger N too keeps one lucky point from counting."""
+    serial, par = rows.get("serial", {}), rows.get(variant, {})
+    ns = sorted(n for n in par if n in serial)
+    found = None
+    for n in reversed(ns):
+        if par[n] < serial[n]:
+            found = n
+        else:
+            break
+    return (found, serial[found]) if found is not None else None
+
+
+def fmt_n(n):
+    k = len(str(n)) - 1
+    lead = n // 10**k
+    return f"10^{k}" if lead == 1 and n == 10**k else f"{lead}x10^{k}" if n == lead * 10**k else str(n)
+
+
+def fmt_ms(seconds):
+    ms = seconds * 1e3
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
+def seed_table(mproc, python, floor):
+    """The seed compute rows: per N, serial time and each variant's speed-up over serial in the
+    same program (serial / variant), then the break-even N of the pool and of two processes."""
+    progs = [("mproc", seed_rows(mproc)), ("Python", seed_rows(python)), ("floor", seed_rows(floor))]
+    if not any(rows for _, rows in progs):
+        return ""
+    ns = sorted(set(n for _, rows in progs for v in rows.values() for n in v))
+    cols = [("mproc", "threads2"), ("mproc", "processes2"), ("mproc", "pool"),
+            ("Python", "threads2"), ("Python", "processes2"), ("Python", "pool"),
+            ("floor", "threads2"), ("floor", "processes2"), ("floor", "pool")]
+    by = dict(progs)
+
+    def speedup(prog, variant, n):
+        serial, par = by[prog].get("serial", {}).get(n), by[prog].get(variant, {}).get(n)
+        return f"{serial / par:.2f}x" if serial and par else "—"
+
+    lines = ["Seed compute (seeds 000/004): sum of i + i^2 + i^3 over i < N, exact in 128 bits. "
+             "N is the total range; the 2-worker variants take half each (the pool: cpu_count() "
+             "chunks). Serial time in ms; the others as speed-up over serial in the same program "
+             "(higher is better; > 1x wins). Python only up to N = 10^7.",
+             "",
+             "| N | serial ms mproc | serial ms Python | serial ms floor | "
+             + " | ".join(f"{v} {p}" for p, v in cols) + " |",
+             "| --- " * (4 + len(cols)) + "|"]
+    for n in ns:
+        serials = [by[p].get("serial", {}).get(n) for p in ("mproc", "Python", "floor")]
+        lines.append(f"| {fmt_n(n)} | " + " | ".join(fmt_ms(x) if x else "—" for x in serials)
+                     + " | " + " | ".join(speedup(p, v, n) for p, v in cols) + " |")
+    lines += ["", "| break-even: smallest N from which on 2 workers beat serial (its serial work) "
+              "| mproc | Python | floor | target |", "| --- | --- | --- | --- | --- |"]
+    for variant in ("pool", "processes2"):
+        cells = []
+        for prog in ("mproc", "Python", "floor"):
+            be = break_even(by[prog], variant)
+            measured = sorted(n for n in by[prog].get(variant, {}))
+            if not measured:
+                cells.append("—")
+            elif be is None:
+                cells.append(f"not reached by {fmt_n(measured[-1])}")
+            else:
+                first = "≤ " if be[0] == measured[0] else ""
+                cells.append(f"{first}N = {fmt_n(be[0])} ({fmt_ms(be[1])} ms)")
+        target = ""
+        if variant == SEED_BREAK_EVEN_TARGET[0]:
+            be = break_even(by["mproc"], variant)
+            met = be is not None and be[1] * 1e3 <= SEED_BREAK_EVEN_TARGET[1]
+            target = f"<= {SEED_BREAK_EVEN_TARGET[1]:g} ms {'met' if met else 'MISSED'}"
+        lines.append(f"| {variant} | " + " | ".join(cells) + f" | {target} |")
+    variant, n, want = SEED_SPEEDUP_TARGET
+    cells = []
+    for prog in ("mproc", "Python", "floor"):
+        cells.append(speedup(prog, variant, n))
+    got = by["mproc"].get("serial", {}).get(n), by["mproc"].get(variant, {}).get(n)
+    met = all(got) and got[0] / got[1] >= want
+    lines.append(f"| {variant} speed-up at N = {fmt_n(n)} | " + " | ".join(cells)
+                 + f" | >= {want:g}x {'met' if met else 'MISSED'} |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build", "posix"))
@@ -134,7 +237,15 @@ def main():
         if script.endswith("_bench.py"):
             python.update(run_python(os.path.join(HERE, "python", script), a.filter,
                                      float(a.min_time) * 2))
-    text = table(mproc, python, floor)
+    # The seed rows are many (4 variants x 15 sizes): they get their own table, not the main one.
+    not_seed = lambda rows: {k: v for k, v in rows.items() if not k.startswith("seed/")}
+    parts = []
+    if not_seed(mproc) or not_seed(python) or not_seed(floor):
+        parts.append(table(not_seed(mproc), not_seed(python), not_seed(floor)))
+    seed = seed_table(mproc, python, floor)
+    if seed:
+        parts.append(seed)
+    text = "\n\n".join(parts)
     print(text)
     if a.write:
         cpu = "unknown"

@@ -268,6 +268,27 @@ TEST_P(SeedExampleTest, CApiRunsAChildAndExplainsAnUnregisteredName) {
       << out;
 }
 
+TEST_P(SeedExampleTest, SeedComputeGivesTheSameExactSumNormallyInThreadsAndInProcesses) {
+  // Seeds 000/004's efficiency comparison: job() sums i + i^2 + i^3 for i < 10^6, twice. The
+  // three ways must print the same exact (128-bit) sum; the times are printed but not checked.
+  std::string out;
+  ASSERT_EQ(run("seed_compute", "", &out), 0) << out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(out, m,
+                               std::regex("normal: ([0-9]+)\n"
+                                          "normal time: [0-9]+\\.[0-9]+\n"
+                                          "multithread: ([0-9]+)\n"
+                                          "multithread time: [0-9]+\\.[0-9]+\n"
+                                          "multicore: ([0-9]+)\n"
+                                          "multicore time: [0-9]+\\.[0-9]+\n")))
+      << out;
+  // 2 * sum_{i<10^6} (i + i^2 + i^3), as the seed prints it (Python's big integers).
+  const std::string exact = "499999666667166666000000";
+  EXPECT_EQ(m[1], exact) << out;
+  EXPECT_EQ(m[2], exact) << out;
+  EXPECT_EQ(m[3], exact) << out;
+}
+
 MPROC_INSTANTIATE_FOR_METHODS(SeedExampleTest);
 
 }  // namespace

@@ -1,0 +1,48 @@
+// The seeds' compute kernel (seeds 000 and 004): the sum of i + i^2 + i^3 over a range of i, exact
+// in 128 bits. Shared by bench/seed_bench.cc (mproc), bench/limits/seed_floor.cc (raw OS calls)
+// and examples/seed_compute.cc, so that all three time the same machine code per element.
+//
+// N in the seed rows is the TOTAL range: serial sums i < N; the two-worker variants sum [0, N/2)
+// and [N/2, N), one half each. (The seed's own program does range(10^6) twice; its example,
+// examples/seed_compute.cc, keeps that meaning.)
+#ifndef MPROC_BENCH_SEED_KERNEL_H
+#define MPROC_BENCH_SEED_KERNEL_H
+
+#include <cstdint>
+#include <string>
+
+// __extension__: the build is strict ISO C++17 with -Wpedantic, which has no 128-bit integer.
+__extension__ typedef unsigned __int128 seed_u128;
+
+// Sum over lo <= i < hi of i + i^2 + i^3; needs hi <= 2^32 (i^2 is kept in 64 bits). noinline and
+// runtime bounds keep the compiler from folding the loop into a closed form, which would time
+// nothing.
+[[gnu::noinline]] inline seed_u128 seed_sum(std::uint64_t lo, std::uint64_t hi) {
+  seed_u128 res = 0;
+  for (std::uint64_t i = lo; i < hi; ++i) {
+    const std::uint64_t i2 = i * i;
+    res += i + i2 + static_cast<seed_u128>(i2) * i;
+  }
+  return res;
+}
+
+// The same sum over i < n in closed form: n(n-1)/2 + (n-1)n(2n-1)/6 + (n(n-1)/2)^2.
+inline seed_u128 seed_closed_form(std::uint64_t n) {
+  if (n == 0) return 0;
+  const seed_u128 N = n;
+  const seed_u128 s1 = N * (N - 1) / 2;
+  const seed_u128 s2 = N * (N - 1) * (2 * N - 1) / 6;
+  return s1 + s2 + s1 * s1;
+}
+
+inline std::string seed_to_string(seed_u128 v) {
+  if (v == 0) return "0";
+  std::string s;
+  while (v != 0) {
+    s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  }
+  return s;
+}
+
+#endif  // MPROC_BENCH_SEED_KERNEL_H
