@@ -1,6 +1,7 @@
 // The seeds' compute kernel (seeds 000 and 004): the sum of i + i^2 + i^3 over a range of i, exact
-// in 128 bits. Shared by bench/seed_bench.cc (mproc), bench/limits/seed_floor.cc (raw OS calls)
-// and examples/seed_compute.cc, so that all three time the same machine code per element.
+// in 128 bits. Shared by bench/seed_bench.cc (mproc) and bench/limits/seed_floor.cc (raw OS calls),
+// so that both time the same machine code per element. (examples/seed_compute.cc keeps its own
+// few lines of it, so the example reads on its own.)
 //
 // N in the seed rows is the TOTAL range: serial sums i < N; the two-worker variants sum [0, N/2)
 // and [N/2, N), one half each. (The seed's own program does range(10^6) twice; its example,

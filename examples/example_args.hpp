@@ -26,12 +26,15 @@ class Args {
   Args(int argc, char** argv) : argc_(argc), argv_(argv) {}
 
   // `--name N`, N an integer in [min, max].
-  void option(const char* name, int* value, long min = INT_MIN, long max = INT_MAX) {
-    options_.push_back({name, value, nullptr, min, max});
+  void option(const char* name, int* value, long long min = INT_MIN, long long max = INT_MAX) {
+    options_.push_back({name, value, nullptr, nullptr, min, max});
+  }
+  void option(const char* name, long long* value, long long min, long long max) {
+    options_.push_back({name, nullptr, value, nullptr, min, max});
   }
   // `--name TEXT`.
   void option(const char* name, std::string* value) {
-    options_.push_back({name, nullptr, value, 0, 0});
+    options_.push_back({name, nullptr, nullptr, value, 0, 0});
   }
   // One argument that does not start with '-'; `what` names it in the usage line.
   void positional(const char* what, std::string* value) {
@@ -64,9 +67,10 @@ class Args {
       }
       char* end = nullptr;
       errno = 0;
-      const long v = std::strtol(text, &end, 10);
+      const long long v = std::strtoll(text, &end, 10);
       if (errno != 0 || end == text || *end != '\0' || v < o->min || v > o->max) return usage();
-      *o->number = static_cast<int>(v);
+      if (o->number != nullptr) *o->number = static_cast<int>(v);
+      if (o->wide != nullptr) *o->wide = v;
     }
     return true;
   }
@@ -75,8 +79,9 @@ class Args {
   struct Option {
     std::string name;
     int* number;
+    long long* wide;
     std::string* text;
-    long min, max;
+    long long min, max;
   };
 
   const Option* find(const std::string& name) const {

@@ -23,10 +23,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <thread>
 
+#include "example_args.hpp"
 #include "mproc/mproc.hpp"
 
 // -Wpedantic: 128-bit integers are a GCC/Clang extension.
@@ -93,36 +93,22 @@ template <class F>
 void timed(const char* name, F f, std::uint64_t n) {
   const auto start = std::chrono::steady_clock::now();
   const u128 res = f(n);
-  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  const double elapsed = example::seconds_since(start);
   std::printf("%s: %s\n", name, to_string(res).c_str());
-  std::printf("%s time: %.6f\n", name, elapsed.count());
+  std::printf("%s time: %.6f\n", name, elapsed);
   std::fflush(stdout);
 }
 
 int main(int argc, char** argv) {
   mproc::init(argc, argv);
 
-  std::uint64_t n = 1000000;
-  for (int i = 1; i < argc; ++i) {
-    mproc_start_method m = MPROC_START_DEFAULT;
-    char* end = nullptr;
-    if (std::strcmp(argv[i], "--start-method") == 0 && i + 1 < argc &&
-        mproc_start_method_from_name(argv[i + 1], &m) == MPROC_OK) {
-      mproc::set_start_method(static_cast<mproc::start_method>(m));
-      ++i;
-    } else if (std::strcmp(argv[i], "--n") == 0 && i + 1 < argc &&
-               (n = std::strtoull(argv[i + 1], &end, 10), *end == '\0') &&
-               n <= (std::uint64_t{1} << 32)) {
-      ++i;
-    } else {
-      std::fprintf(stderr, "usage: %s [--n N (at most 2^32)] [--start-method fork|spawn|forkserver]\n",
-                   argv[0]);
-      return 2;
-    }
-  }
+  long long n = 1000000;
+  example::Args args(argc, argv);
+  args.option("--n", &n, 0, 1LL << 32);  // i^2 must fit in 64 bits
+  if (!args.parse()) return 2;
 
-  timed("normal", normal, n);
-  timed("multithread", multithread, n);
-  timed("multicore", multicore, n);
+  timed("normal", normal, static_cast<std::uint64_t>(n));
+  timed("multithread", multithread, static_cast<std::uint64_t>(n));
+  timed("multicore", multicore, static_cast<std::uint64_t>(n));
   return 0;
 }
