@@ -1,6 +1,6 @@
 // The OS floor for a queue between two processes: a single-producer single-consumer ring in
-// shared memory (each side publishes its index with a release store and reads the other's only
-// when its cached copy says full/empty; a side that finds nothing spins briefly, then futex-sleeps).
+// shared memory (each side publishes its index and reads the other's only when its cached copy
+// says full/empty; a side that finds nothing spins briefly, then futex-sleeps).
 // 8-byte slots for queue/8B; 1 MiB slots with a memcpy in and a memcpy out for queue/1MiB.
 // Shaped as queue_bench.cc: a forked producer, the benchmark loop consumes, contents checked.
 #include <benchmark/benchmark.h>
@@ -21,10 +21,10 @@ struct Ring {
   alignas(64) unsigned char slots[1];
 };
 
-// Waits until *index != seen. The waker checks the sleeper's flag without a fence (the fast path
-// stays fence-free), so a wake-up can be missed: a sleep lasts at most 1 ms.
+// Waits until *index != seen. The index store and the sleeper's flag are both seq_cst (store,
+// then load on the other side), so a wake-up is never missed; the 1 ms bound is a safety net.
 uint32_t wait_index(std::atomic<uint32_t>* index, uint32_t seen, std::atomic<uint32_t>* sleeping) {
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 100; ++i) {
     uint32_t v = index->load(std::memory_order_acquire);
     if (v != seen) return v;
     __builtin_ia32_pause();
@@ -32,16 +32,20 @@ uint32_t wait_index(std::atomic<uint32_t>* index, uint32_t seen, std::atomic<uin
   for (;;) {
     sleeping->store(1, std::memory_order_seq_cst);
     uint32_t v = index->load(std::memory_order_seq_cst);
-    if (v == seen) floor_util::futex_wait(index, seen, 1000000L);
-    sleeping->store(0, std::memory_order_relaxed);
+    if (v != seen) return v;  // a flag left set costs the other side one wake-up, once
+    floor_util::futex_wait(index, seen, 1000000L);
     v = index->load(std::memory_order_acquire);
     if (v != seen) return v;
   }
 }
 
 void publish(std::atomic<uint32_t>* index, uint32_t value, std::atomic<uint32_t>* sleeping) {
-  index->store(value, std::memory_order_release);
-  if (sleeping->load(std::memory_order_relaxed) != 0) floor_util::futex_wake(index);
+  index->store(value, std::memory_order_seq_cst);
+  // The waker takes the sleeper off: one wake-up per sleep, not one per message.
+  if (sleeping->load(std::memory_order_seq_cst) != 0 &&
+      sleeping->exchange(0, std::memory_order_seq_cst) != 0) {
+    floor_util::futex_wake(index);
+  }
 }
 
 struct Producer {

@@ -36,7 +36,7 @@ inline void futex_wake(std::atomic<uint32_t>* word) {
 // Waits until *word != seen: a short spin (the other side is usually running), then futex
 // sleeps in 100 ms slices (bounded, so a lost wake-up costs time, never a hang).
 inline uint32_t wait_change(std::atomic<uint32_t>* word, uint32_t seen) {
-  for (int i = 0; i < 2000; ++i) {
+  for (int i = 0; i < 200; ++i) {
     uint32_t v = word->load(std::memory_order_acquire);
     if (v != seen) return v;
     __builtin_ia32_pause();
