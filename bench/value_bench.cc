@@ -40,7 +40,7 @@ void adder(mproc::Value<int64_t> v, mproc::Queue<int64_t> cmd, mproc::Queue<int6
 namespace {
 
 void ValueAdd(benchmark::State& state, bool atomic) {
-  constexpr int64_t kHalf = 50000;
+  constexpr int64_t kHalf = 500000;  // ms per batch: a wake-up's latency is small beside it
   mproc::Value<int64_t> v(0);
   mproc::Queue<int64_t> cmd, done;
   mproc::Process p(mproc::fn<&value_bench::adder>, v, cmd, done, atomic);

@@ -28,7 +28,7 @@ void add(Shared* s, int64_t n, bool atomic) {
 }
 
 void AddTwoProcesses(benchmark::State& state, bool atomic) {
-  constexpr int64_t kHalf = 50000;
+  constexpr int64_t kHalf = 500000;  // ms per batch: a wake-up's latency is small beside it
   auto* s = static_cast<Shared*>(floor_util::shared_alloc(sizeof(Shared)));
   if (s == nullptr) {
     state.SkipWithError("mmap failed");
