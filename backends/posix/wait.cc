@@ -100,6 +100,15 @@ inline void compiler_barrier() { std::atomic_signal_fence(std::memory_order_seq_
 
 inline void* entry_of(RobustMutex* m) { return &m->next; }
 
+// The list's pointers are read and written with relaxed atomic accesses: plain moves, but a mutex
+// whose holder died changes hands through the kernel, which ThreadSanitizer cannot see, so plain
+// accesses to its links would look like a race between the dead thread and the next holder.
+inline void* load_ptr(void* const* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+inline void store_ptr(void** p, void* v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+inline void set_pending(robust_list_head* head, void* entry) {
+  __atomic_store_n(&head->list_op_pending, static_cast<robust_list*>(entry), __ATOMIC_RELAXED);
+}
+
 // The prev field of the entry `e` points at (e is a `next` field or the head, low bit = PI flag).
 inline void** prev_field(void* e) {
   return reinterpret_cast<void**>((reinterpret_cast<uintptr_t>(e) & ~uintptr_t{1}) - sizeof(void*));
@@ -107,24 +116,24 @@ inline void** prev_field(void* e) {
 
 // Pushes m at the front of the calling thread's list.
 inline void enqueue(robust_list_head* head, RobustMutex* m) {
-  void* first = head->list.next;
-  m->next = first;
-  m->prev = head;  // the head's `list.next` is at the head's address
+  void* first = load_ptr(reinterpret_cast<void* const*>(&head->list.next));
+  store_ptr(&m->next, first);
+  store_ptr(&m->prev, head);  // the head's `list.next` is at the head's address
   if ((reinterpret_cast<uintptr_t>(first) & ~uintptr_t{1}) != reinterpret_cast<uintptr_t>(head)) {
-    *prev_field(first) = entry_of(m);
+    store_ptr(prev_field(first), entry_of(m));
   }
   compiler_barrier();
-  head->list.next = static_cast<robust_list*>(entry_of(m));
+  store_ptr(reinterpret_cast<void**>(&head->list.next), entry_of(m));
 }
 
 // Unlinks m (held by the calling thread, so on its list).
 inline void dequeue(robust_list_head* head, RobustMutex* m) {
-  void* next = m->next;
-  void* prev = m->prev;
+  void* next = load_ptr(&m->next);
+  void* prev = load_ptr(&m->prev);
   if ((reinterpret_cast<uintptr_t>(next) & ~uintptr_t{1}) != reinterpret_cast<uintptr_t>(head)) {
-    *prev_field(next) = prev;
+    store_ptr(prev_field(next), prev);
   }
-  *static_cast<void**>(prev) = next;  // the predecessor's `next`, or head->list.next
+  store_ptr(static_cast<void**>(prev), next);  // the predecessor's `next`, or head->list.next
   compiler_barrier();
 }
 
@@ -167,11 +176,11 @@ __attribute__((noinline)) mproc_status not_supported() {
 
 // Just acquired m (on the list, pending cleared) but it is unrecoverable: give it back.
 __attribute__((noinline)) mproc_status refuse_unrecoverable(robust_list_head* head, RobustMutex* m) {
-  head->list_op_pending = static_cast<robust_list*>(entry_of(m));
+  set_pending(head, entry_of(m));
   compiler_barrier();
   dequeue(head, m);
   release_word(m, true);
-  head->list_op_pending = nullptr;
+  set_pending(head, nullptr);
   return mproc__fail(MPROC_E_STATE,
                      "the lock's owner died and the next owner released it without marking it "
                      "consistent: it can never be acquired again");
@@ -193,7 +202,7 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
                                         std::memory_order_relaxed)) {
         enqueue(head, m);
         compiler_barrier();
-        head->list_op_pending = nullptr;
+        set_pending(head, nullptr);
         // Unrecoverable stays so even if a thread died while giving it back.
         if (m->state.load(std::memory_order_relaxed) == kUnrecoverable) {
           return refuse_unrecoverable(head, m);
@@ -207,12 +216,12 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
       continue;
     }
     if ((w & FUTEX_TID_MASK) == tid) {
-      head->list_op_pending = nullptr;
+      set_pending(head, nullptr);
       if (timeout_ms == 0) return MPROC_E_TIMEOUT;
       return mproc__fail(MPROC_E_STATE, "the calling thread already holds this (non-recursive) lock");
     }
     if (timeout_ms == 0) {
-      head->list_op_pending = nullptr;
+      set_pending(head, nullptr);
       return MPROC_E_TIMEOUT;
     }
     if (spins > 0 && (w & FUTEX_WAITERS) == 0) {
@@ -232,7 +241,7 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
     }
     long r = futex_wait_until(&m->word, w | FUTEX_WAITERS, have_deadline ? &deadline : nullptr);
     if (r != 0 && errno == ETIMEDOUT) {
-      head->list_op_pending = nullptr;
+      set_pending(head, nullptr);
       return MPROC_E_TIMEOUT;
     }
     slept = true;
@@ -261,7 +270,7 @@ mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
   const uint32_t tid = self_tid();
   // Announce the operation first: if the thread dies between the swap and the link, the kernel
   // still finds the mutex through list_op_pending.
-  head->list_op_pending = static_cast<robust_list*>(entry_of(m));
+  set_pending(head, entry_of(m));
   compiler_barrier();
   uint32_t seen = 0;
   if (__builtin_expect(m->word.compare_exchange_strong(seen, tid, std::memory_order_acquire,
@@ -269,7 +278,7 @@ mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
                        1)) {
     enqueue(head, m);
     compiler_barrier();
-    head->list_op_pending = nullptr;
+    set_pending(head, nullptr);
     if (__builtin_expect(m->state.load(std::memory_order_relaxed) == kConsistent, 1)) {
       return MPROC_OK;
     }
@@ -292,12 +301,12 @@ mproc_status mproc__mutex_unlock(void* mem) {
     m->state.store(kUnrecoverable, std::memory_order_relaxed);
     unrecoverable = true;
   }
-  head->list_op_pending = static_cast<robust_list*>(entry_of(m));
+  set_pending(head, entry_of(m));
   compiler_barrier();
   dequeue(head, m);
   release_word(m, unrecoverable);
   compiler_barrier();
-  head->list_op_pending = nullptr;
+  set_pending(head, nullptr);
   return MPROC_OK;
 }
 
