@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "mproc/mproc.hpp"
 
@@ -37,14 +39,37 @@ void produce_1mib(mproc::Queue<std::string> q, mproc::Queue<int64_t> cmd) {
 
 namespace {
 
-// The next message; waits in 100 ms slices so that a dead producer fails the row, not hangs it.
+// The benchmark loop blocks in get(), as a user would (a timed get reads the clock on every call,
+// which costs as much as a small message); this thread watches the producer meanwhile, and if it
+// dies puts `poison` so that the loop wakes up and fails the row instead of waiting forever.
 template <class T>
-std::optional<T> next(mproc::Queue<T>& q, mproc::Process& producer) {
-  for (;;) {
-    std::optional<T> m = q.try_get_for(std::chrono::milliseconds(100));
-    if (m || !producer.is_alive()) return m;
+class Watchdog {
+ public:
+  Watchdog(mproc::Process& producer, mproc::Queue<T>& q, T poison)
+      : thread_([this, &producer, &q, poison] {
+          std::unique_lock<std::mutex> lk(mu_);
+          while (!cv_.wait_for(lk, std::chrono::milliseconds(50), [this] { return stop_; })) {
+            if (!producer.is_alive()) {
+              q.put(poison);
+              return;
+            }
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
   }
-}
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 void Queue8B(benchmark::State& state) {
   constexpr int64_t kBatch = 100000;
@@ -52,20 +77,23 @@ void Queue8B(benchmark::State& state) {
   mproc::Process p(mproc::fn<&queue_bench::produce_8b>, q, cmd);
   p.start();
   bool ok = true;
-  while (ok && state.KeepRunningBatch(kBatch)) {
-    cmd.put(kBatch);
-    int64_t sum = 0;
-    for (int64_t i = 0; i < kBatch; ++i) {
-      std::optional<int64_t> m = next(q, p);
-      if (!m) {
-        ok = false;
-        break;
+  {
+    Watchdog<int64_t> watch(p, q, -1);
+    while (ok && state.KeepRunningBatch(kBatch)) {
+      cmd.put(kBatch);
+      int64_t sum = 0;
+      for (int64_t i = 0; i < kBatch; ++i) {
+        int64_t m = q.get();
+        if (m < 0) {
+          ok = false;
+          break;
+        }
+        sum += m;
       }
-      sum += *m;
-    }
-    if (ok && sum != kBatch * (kBatch + 1) / 2) {
-      state.SkipWithError("wrong sum");
-      ok = false;
+      if (ok && sum != kBatch * (kBatch + 1) / 2) {
+        state.SkipWithError("wrong sum");
+        ok = false;
+      }
     }
   }
   cmd.put(0);
@@ -84,18 +112,21 @@ void Queue1MiB(benchmark::State& state) {
   mproc::Process p(mproc::fn<&queue_bench::produce_1mib>, q, cmd);
   p.start();
   bool ok = true;
-  while (ok && state.KeepRunningBatch(kBatch)) {
-    cmd.put(kBatch);
-    for (int64_t i = 0; i < kBatch; ++i) {
-      std::optional<std::string> m = next(q, p);
-      if (!m) {
-        ok = false;
-        break;
-      }
-      if (m->size() != kSize || (*m)[0] != static_cast<char>(i) || m->back() != 'x') {
-        state.SkipWithError("wrong message");
-        ok = false;
-        break;
+  {
+    Watchdog<std::string> watch(p, q, std::string());
+    while (ok && state.KeepRunningBatch(kBatch)) {
+      cmd.put(kBatch);
+      for (int64_t i = 0; i < kBatch; ++i) {
+        std::string m = q.get();
+        if (m.empty()) {
+          ok = false;
+          break;
+        }
+        if (m.size() != kSize || m[0] != static_cast<char>(i) || m.back() != 'x') {
+          state.SkipWithError("wrong message");
+          ok = false;
+          break;
+        }
       }
     }
   }
