@@ -166,6 +166,8 @@ void mproc__word_wake(uint32_t* word, int32_t count);
 // otherwise (it would deadlock).
 
 size_t mproc__mutex_size();
+// recursive: a backend may refuse it (MPROC_E_NOT_SUPPORTED); the core never asks for it (it counts
+// an RLock's depth itself).
 mproc_status mproc__mutex_init(void* mem, bool recursive);
 // MPROC_OK, MPROC_E_OWNER_DIED (acquired), MPROC_E_TIMEOUT, MPROC_E_STATE (not recoverable).
 mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms);
@@ -249,6 +251,22 @@ mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t time
 // among the machine's live threads: a Linux tid, a Win32 thread id) in the low 32. Never 0. Cached
 // per thread, and refreshed in the child of a fork (same thread, new ids).
 uint64_t mproc__thread_identity();
+
+// The backend's per-thread cache of that identity (0 until the thread's first call, and again in
+// the child of a fork), declared here so the lock paths read it inline: a call per read was a
+// fifth of an uncontended acquire + release. initial-exec: a plain thread-pointer-relative load
+// (the library's static TLS is tiny, so the space is always there).
+#if defined(__GNUC__)
+extern __thread uint64_t mproc__identity_cache
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+#else
+extern thread_local uint64_t mproc__identity_cache;
+#endif
+inline uint64_t mproc__thread_identity_inline() {
+  uint64_t id = mproc__identity_cache;
+  if (__builtin_expect(id != 0, 1)) return id;
+  return mproc__thread_identity();
+}
 
 // ---- Notifiers ---------------------------------------------------------------------
 // A notifier is an OS handle that any process holding it can make ready (readable / signalled) and

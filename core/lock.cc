@@ -27,7 +27,7 @@ int64_t tid_of(uint64_t identity) { return static_cast<int64_t>(identity & 0xfff
 
 // "process 1234" or "thread 1240 of this process": who an identity is, from the caller's view.
 std::string who(uint64_t identity) {
-  if (pid_of(identity) == pid_of(mproc__thread_identity())) {
+  if (pid_of(identity) == pid_of(mproc__thread_identity_inline())) {
     return absl::StrFormat("thread %d of this process", tid_of(identity));
   }
   return absl::StrFormat("process %d", pid_of(identity));
@@ -131,8 +131,8 @@ bool mproc__lock_block_present(const void* block) {
 
 namespace {
 
-// Mappings of locks dropped while this process still held them. glibc links the robust mutexes a
-// thread holds through their own memory, so unmapping one would crash a later unlock of another:
+// Mappings of locks dropped while this process still held them. The backend links the robust
+// mutexes a thread holds through their own memory, so unmapping one would crash a later unlock of another:
 // they stay mapped for the life of the process. Kept reachable here, on purpose, so leak checkers
 // see a deliberate keep, not a leak.
 struct KeptLocks {
@@ -148,7 +148,7 @@ std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
     void* block = o->payload();
     if (o->payload_size() >= mproc__lock_block_size() && mproc__lock_block_present(block)) {
       uint64_t holder = tail_of(block)->owner.load(std::memory_order_relaxed);
-      if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity())) {
+      if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity_inline())) {
         absl::MutexLock lock(&g_kept_locks->mu);
         g_kept_locks->objects.push_back(o);
         return;
@@ -189,7 +189,7 @@ inline __attribute__((always_inline)) mproc_status acquire(mproc_lock* l, int64_
     return bad_args(where, l, timeout_ms);
   }
   mproc__lock_tail* t = l->tail;
-  const uint64_t me = mproc__thread_identity();
+  const uint64_t me = mproc__thread_identity_inline();
   if (l->recursive && t->owner.load(std::memory_order_relaxed) == me) {
     uint32_t depth = t->count.load(std::memory_order_relaxed);
     if (__builtin_expect(depth == UINT32_MAX, 0)) return too_deep(l, where);
@@ -210,7 +210,7 @@ inline __attribute__((always_inline)) mproc_status release(mproc_lock* l, const 
     return mproc__failf(MPROC_E_INVAL, "%s: lock is NULL", where);
   }
   mproc__lock_tail* t = l->tail;
-  if (__builtin_expect(t->owner.load(std::memory_order_relaxed) != mproc__thread_identity(), 0)) {
+  if (__builtin_expect(t->owner.load(std::memory_order_relaxed) != mproc__thread_identity_inline(), 0)) {
     return not_owner(l, where, "release() needs a matching acquire() by the same thread");
   }
   uint32_t depth = t->count.load(std::memory_order_relaxed);
@@ -236,7 +236,7 @@ mproc_status mproc__lock_release(mproc_lock* l, const char* where) { return rele
 mproc_status mproc__lock_release_all(mproc_lock* l, const char* where, const char* what,
                                      uint32_t* depth) {
   mproc__lock_tail* t = l->tail;
-  if (t->owner.load(std::memory_order_relaxed) != mproc__thread_identity()) {
+  if (t->owner.load(std::memory_order_relaxed) != mproc__thread_identity_inline()) {
     return not_owner(l, where, what);
   }
   *depth = t->count.load(std::memory_order_relaxed);
@@ -334,7 +334,7 @@ MPROC_API mproc_status mproc_lock_release(mproc_lock* lock) {
 MPROC_API mproc_status mproc_lock_consistent(mproc_lock* lock) {
   const char* where = "mproc_lock_consistent";
   if (lock == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: lock is NULL", where);
-  if (lock->tail->owner.load(std::memory_order_relaxed) != mproc__thread_identity()) {
+  if (lock->tail->owner.load(std::memory_order_relaxed) != mproc__thread_identity_inline()) {
     return not_owner(lock, where,
                      "call it while holding the lock, after the acquire that reported that its "
                      "owner died");
@@ -356,7 +356,7 @@ MPROC_API int mproc_lock_is_recursive(const mproc_lock* lock) {
 
 MPROC_API int mproc_lock_held_by_caller(const mproc_lock* lock) {
   return lock != nullptr &&
-                 lock->tail->owner.load(std::memory_order_relaxed) == mproc__thread_identity()
+                 lock->tail->owner.load(std::memory_order_relaxed) == mproc__thread_identity_inline()
              ? 1
              : 0;
 }

@@ -47,8 +47,9 @@ bool mproc__lock_block_present(const void* block);
 
 // Owns an object whose payload starts with a lock block. When the last owner in this process goes
 // while a thread of this process still holds the lock, the mapping is kept (and its handle with
-// it): glibc links the robust mutexes a thread holds through the mutexes' own memory, so
-// unmapping a held one would crash the next unlock of a neighbour. Only a program that drops a
+// it): the backend's robust mutex (POSIX: the kernel's robust futex list, shared with glibc) links
+// the mutexes a thread holds through their own memory, so unmapping a held one would crash the
+// next unlock of a neighbour. Only a program that drops a
 // lock it holds pays this small leak.
 std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj);
 

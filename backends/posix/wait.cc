@@ -1,15 +1,17 @@
 // backends/posix/wait.cc — cross-process wait/wake on a word in shared memory (futex), and the
-// robust process-shared mutex (glibc's robust pthread mutex: the kernel walks a dead thread's
-// robust list and hands the lock to the next waiter with EOWNERDEAD).
+// robust process-shared mutex (a robust futex: the kernel walks a dead thread's robust list, marks
+// the lock's word FUTEX_OWNER_DIED and wakes the next waiter).
 #include <errno.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
+#include <cstddef>
+#include <new>
 
 #include "backends/backend.h"
 #include "backends/posix/fd.h"
@@ -34,37 +36,117 @@ void mproc__word_wake(uint32_t* word, int32_t count) {
   ::syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0);
 }
 
-size_t mproc__mutex_size() { return sizeof(pthread_mutex_t); }
-
-mproc_status mproc__mutex_init(void* mem, bool recursive) {
-  pthread_mutexattr_t attr;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-  // ERRORCHECK makes an unlock by a non-owner fail instead of corrupting the lock.
-  pthread_mutexattr_settype(&attr, recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_ERRORCHECK);
-  int rc = pthread_mutex_init(static_cast<pthread_mutex_t*>(mem), &attr);
-  pthread_mutexattr_destroy(&attr);
-  if (rc != 0) return mproc__fail_os(rc, "pthread_mutex_init (robust, process-shared)");
-  return MPROC_OK;
-}
-
-// ThreadSanitizer (GCC 12's) does not intercept pthread_mutex_clocklock, and its
-// pthread_mutex_timedlock interceptor ignores an owner-died acquire: either way it later reports
-// the unlock of a mutex it thinks is not held. Its trylock interceptor handles every case, so
-// under TSan (only) a timed lock polls trylock until the deadline.
-#if defined(__SANITIZE_THREAD__)
-#define MPROC_POSIX_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MPROC_POSIX_TSAN 1
-#endif
-#endif
-#ifndef MPROC_POSIX_TSAN
-#define MPROC_POSIX_TSAN 0
-#endif
+// ---- The robust mutex ----------------------------------------------------------------------------
+// Our own robust futex, not a pthread mutex: an uncontended lock + unlock is then one compare-and-
+// swap, one exchange and a few plain stores, with no type dispatch and no PLT hops (glibc's robust
+// path costs about twice that). Robustness comes from the kernel's robust-futex protocol
+// (set_robust_list(2)): the lock word holds the owner's kernel tid, and every mutex a thread holds
+// sits on the thread's robust list, so when the thread dies the kernel sets FUTEX_OWNER_DIED in the
+// word and wakes one waiter. A thread has one robust list and glibc registers it at thread start
+// for its own robust mutexes, so ours join that list. Its entries are glibc's {prev, next} pairs
+// (the kernel reads only `next`; glibc also keeps `prev`, pointing at the predecessor's `next` or
+// at the head, and follows it when it unlinks one of its own mutexes), so ours keep the same shape
+// and keep their neighbours' prev pointers right. Only the head's kernel-defined fields (list,
+// list_op_pending) are touched. The kernel finds the word at entry + head->futex_offset; glibc
+// sets that from its own mutex layout (-32 on 64-bit), so `next` sits at that distance from `word`.
 
 namespace {
+
+struct RobustMutex {
+  std::atomic<uint32_t> word;   // 0 free; else the owner's tid | FUTEX_WAITERS | FUTEX_OWNER_DIED
+  std::atomic<uint32_t> state;  // kConsistent, kInconsistent, kUnrecoverable
+  uint64_t reserved[2];
+  void* prev;  // the predecessor's `next`, or the list head (glibc's convention)
+  void* next;  // the robust-list entry: the successor's `next`, or the head
+};
+static_assert(offsetof(RobustMutex, next) == 32 && offsetof(RobustMutex, prev) == 24,
+              "the robust-list entry must sit where the kernel looks (head->futex_offset)");
+static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free,
+              "the futex word must be a plain 32-bit word");
+
+constexpr uint32_t kConsistent = 0;
+constexpr uint32_t kInconsistent = 1;  // acquired after the owner died; not yet marked consistent
+constexpr uint32_t kUnrecoverable = 2;  // released while inconsistent: refuses every acquire
+
+// The calling thread's robust-list head (registered by glibc; the same address in the child of a
+// fork, where glibc re-registers it). Looked up once per thread.
+__attribute__((tls_model("initial-exec"))) thread_local robust_list_head* t_head = nullptr;
+
+__attribute__((noinline)) robust_list_head* fetch_head() {
+  robust_list_head* head = nullptr;
+  size_t len = 0;
+  if (::syscall(SYS_get_robust_list, 0, &head, &len) != 0 || head == nullptr ||
+      len != sizeof(robust_list_head) || head->list.next == nullptr ||
+      head->futex_offset != -static_cast<long>(offsetof(RobustMutex, next))) {
+    return nullptr;
+  }
+  t_head = head;
+  return head;
+}
+
+inline robust_list_head* self_head() {
+  robust_list_head* h = t_head;
+  if (__builtin_expect(h != nullptr, 1)) return h;
+  return fetch_head();
+}
+
+inline uint32_t self_tid() {
+  return static_cast<uint32_t>(mproc__thread_identity_inline() & FUTEX_TID_MASK);
+}
+
+// The kernel walks the list only after the thread is gone, on this same thread's behalf, so
+// program order (kept from the compiler) is all the ordering these plain stores need.
+inline void compiler_barrier() { std::atomic_signal_fence(std::memory_order_seq_cst); }
+
+inline void* entry_of(RobustMutex* m) { return &m->next; }
+
+// The list's pointers are read and written with relaxed atomic accesses: plain moves, but a mutex
+// whose holder died changes hands through the kernel, which ThreadSanitizer cannot see, so plain
+// accesses to its links would look like a race between the dead thread and the next holder.
+inline void* load_ptr(void* const* p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+inline void store_ptr(void** p, void* v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+inline void set_pending(robust_list_head* head, void* entry) {
+  __atomic_store_n(&head->list_op_pending, static_cast<robust_list*>(entry), __ATOMIC_RELAXED);
+}
+
+// The prev field of the entry `e` points at (e is a `next` field or the head, low bit = PI flag).
+inline void** prev_field(void* e) {
+  return reinterpret_cast<void**>((reinterpret_cast<uintptr_t>(e) & ~uintptr_t{1}) - sizeof(void*));
+}
+
+// Pushes m at the front of the calling thread's list.
+inline void enqueue(robust_list_head* head, RobustMutex* m) {
+  void* first = load_ptr(reinterpret_cast<void* const*>(&head->list.next));
+  store_ptr(&m->next, first);
+  store_ptr(&m->prev, head);  // the head's `list.next` is at the head's address
+  if ((reinterpret_cast<uintptr_t>(first) & ~uintptr_t{1}) != reinterpret_cast<uintptr_t>(head)) {
+    store_ptr(prev_field(first), entry_of(m));
+  }
+  compiler_barrier();
+  store_ptr(reinterpret_cast<void**>(&head->list.next), entry_of(m));
+}
+
+// Unlinks m (held by the calling thread, so on its list).
+inline void dequeue(robust_list_head* head, RobustMutex* m) {
+  void* next = load_ptr(&m->next);
+  void* prev = load_ptr(&m->prev);
+  if ((reinterpret_cast<uintptr_t>(next) & ~uintptr_t{1}) != reinterpret_cast<uintptr_t>(head)) {
+    store_ptr(prev_field(next), prev);
+  }
+  store_ptr(static_cast<void**>(prev), next);  // the predecessor's `next`, or head->list.next
+  compiler_barrier();
+}
+
+long futex_wait_until(std::atomic<uint32_t>* word, uint32_t expected, const timespec* deadline) {
+  // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. Shared: the word is mapped by
+  // several processes (and the kernel's owner-died wake-up is a shared one).
+  return ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_BITSET, expected,
+                   deadline, nullptr, FUTEX_BITSET_MATCH_ANY);
+}
+
+void futex_wake(std::atomic<uint32_t>* word, int count) {
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, count, nullptr, nullptr, 0);
+}
 
 timespec monotonic_after(int64_t timeout_ms) {
   timespec ts;
@@ -78,73 +160,164 @@ timespec monotonic_after(int64_t timeout_ms) {
   return ts;
 }
 
-int timed_lock(pthread_mutex_t* m, int64_t timeout_ms) {
-  // Uncontended, the lock is free: no need to read the clock for a deadline.
-  int first = pthread_mutex_trylock(m);
-  if (first != EBUSY) return first;
-  timespec deadline = monotonic_after(timeout_ms);
-#if MPROC_POSIX_TSAN
-  long pause_us = 50;
+// Releases the word (m already off the list) and wakes: one waiter, or all of them when the mutex
+// became unrecoverable (each must see that and fail).
+inline void release_word(RobustMutex* m, bool all) {
+  uint32_t old = m->word.exchange(0, std::memory_order_release);
+  if (__builtin_expect((old & FUTEX_WAITERS) != 0, 0)) futex_wake(&m->word, all ? INT32_MAX : 1);
+}
+
+__attribute__((noinline)) mproc_status not_supported() {
+  return mproc__fail(MPROC_E_NOT_SUPPORTED,
+                     "this thread has no robust futex list registered in the kernel the way this "
+                     "build expects (get_robust_list), so a lock could not report its holder's "
+                     "death");
+}
+
+// Just acquired m (on the list, pending cleared) but it is unrecoverable: give it back.
+__attribute__((noinline)) mproc_status refuse_unrecoverable(robust_list_head* head, RobustMutex* m) {
+  set_pending(head, entry_of(m));
+  compiler_barrier();
+  dequeue(head, m);
+  release_word(m, true);
+  set_pending(head, nullptr);
+  return mproc__fail(MPROC_E_STATE,
+                     "the lock's owner died and the next owner released it without marking it "
+                     "consistent: it can never be acquired again");
+}
+
+// Every acquire that the first compare-and-swap did not settle. list_op_pending is set to m.
+__attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustMutex* m,
+                                                 uint32_t tid, uint32_t seen, int64_t timeout_ms) {
+  bool slept = false;
+  bool have_deadline = false;
+  timespec deadline{};
+  int spins = 100;  // a holder on another CPU usually lets go within a few hundred ns
   for (;;) {
-    int rc = pthread_mutex_trylock(m);
-    if (rc != EBUSY) return rc;
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > deadline.tv_sec ||
-        (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
-      return ETIMEDOUT;
+    uint32_t w = seen;
+    if ((w & FUTEX_TID_MASK) == 0) {  // free, or its owner died
+      // After sleeping, others may sleep too: keep FUTEX_WAITERS so our unlock wakes one.
+      uint32_t want = tid | (w & FUTEX_WAITERS) | (slept ? FUTEX_WAITERS : 0);
+      if (m->word.compare_exchange_weak(seen, want, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+        enqueue(head, m);
+        compiler_barrier();
+        set_pending(head, nullptr);
+        // Unrecoverable stays so even if a thread died while giving it back.
+        if (m->state.load(std::memory_order_relaxed) == kUnrecoverable) {
+          return refuse_unrecoverable(head, m);
+        }
+        if ((w & FUTEX_OWNER_DIED) != 0) {
+          m->state.store(kInconsistent, std::memory_order_relaxed);
+          return MPROC_E_OWNER_DIED;
+        }
+        return MPROC_OK;
+      }
+      continue;
     }
-    ::usleep(static_cast<useconds_t>(pause_us));
-    pause_us = pause_us < 1000 ? pause_us * 2 : 1000;
+    if ((w & FUTEX_TID_MASK) == tid) {
+      set_pending(head, nullptr);
+      if (timeout_ms == 0) return MPROC_E_TIMEOUT;
+      return mproc__fail(MPROC_E_STATE, "the calling thread already holds this (non-recursive) lock");
+    }
+    if (timeout_ms == 0) {
+      set_pending(head, nullptr);
+      return MPROC_E_TIMEOUT;
+    }
+    if (spins > 0 && (w & FUTEX_WAITERS) == 0) {
+      --spins;
+      __builtin_ia32_pause();
+      seen = m->word.load(std::memory_order_relaxed);
+      continue;
+    }
+    if ((w & FUTEX_WAITERS) == 0 &&
+        !m->word.compare_exchange_weak(seen, w | FUTEX_WAITERS, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+      continue;
+    }
+    if (timeout_ms > 0 && !have_deadline) {
+      deadline = monotonic_after(timeout_ms);
+      have_deadline = true;
+    }
+    long r = futex_wait_until(&m->word, w | FUTEX_WAITERS, have_deadline ? &deadline : nullptr);
+    if (r != 0 && errno == ETIMEDOUT) {
+      set_pending(head, nullptr);
+      return MPROC_E_TIMEOUT;
+    }
+    slept = true;
+    seen = m->word.load(std::memory_order_relaxed);
   }
-#else
-  return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &deadline);
-#endif
 }
 
 }  // namespace
 
+size_t mproc__mutex_size() { return sizeof(RobustMutex); }
+
+mproc_status mproc__mutex_init(void* mem, bool recursive) {
+  if (recursive) {
+    return mproc__fail(MPROC_E_NOT_SUPPORTED,
+                       "the backend's robust mutex is not recursive (the core counts RLock depth)");
+  }
+  auto* m = new (mem) RobustMutex();
+  (void)m;
+  return MPROC_OK;
+}
+
 mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
-  auto* m = static_cast<pthread_mutex_t*>(mem);
-  int rc;
-  if (timeout_ms < 0) {
-    rc = pthread_mutex_lock(m);
-  } else if (timeout_ms == 0) {
-    rc = pthread_mutex_trylock(m);
-    if (rc == EBUSY) rc = ETIMEDOUT;
-  } else {
-    rc = timed_lock(m, timeout_ms);
-  }
-  switch (rc) {
-    case 0:
+  auto* m = static_cast<RobustMutex*>(mem);
+  robust_list_head* head = self_head();
+  if (__builtin_expect(head == nullptr, 0)) return not_supported();
+  const uint32_t tid = self_tid();
+  // Announce the operation first: if the thread dies between the swap and the link, the kernel
+  // still finds the mutex through list_op_pending.
+  set_pending(head, entry_of(m));
+  compiler_barrier();
+  uint32_t seen = 0;
+  if (__builtin_expect(m->word.compare_exchange_strong(seen, tid, std::memory_order_acquire,
+                                                       std::memory_order_relaxed),
+                       1)) {
+    enqueue(head, m);
+    compiler_barrier();
+    set_pending(head, nullptr);
+    if (__builtin_expect(m->state.load(std::memory_order_relaxed) == kConsistent, 1)) {
       return MPROC_OK;
-    case EOWNERDEAD:
-      return MPROC_E_OWNER_DIED;
-    case ETIMEDOUT:
-      return MPROC_E_TIMEOUT;
-    case ENOTRECOVERABLE:
-      return mproc__fail(MPROC_E_STATE,
-                         "the lock's owner died and the next owner released it without marking it "
-                         "consistent: it can never be acquired again");
-    case EDEADLK:
-      return mproc__fail(MPROC_E_STATE, "the calling thread already holds this (non-recursive) lock");
-    default:
-      return mproc__fail_os(rc, "pthread_mutex_lock");
+    }
+    // Not the owner-died state (that comes with FUTEX_OWNER_DIED in the word, never a free word).
+    return refuse_unrecoverable(head, m);
   }
+  return lock_slow(head, m, tid, seen, timeout_ms);
 }
 
 mproc_status mproc__mutex_unlock(void* mem) {
-  int rc = pthread_mutex_unlock(static_cast<pthread_mutex_t*>(mem));
-  if (rc == 0) return MPROC_OK;
-  if (rc == EPERM) return MPROC_E_NOT_OWNER;
-  return mproc__fail_os(rc, "pthread_mutex_unlock");
+  auto* m = static_cast<RobustMutex*>(mem);
+  const uint32_t tid = self_tid();
+  if (__builtin_expect((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != tid, 0)) {
+    return MPROC_E_NOT_OWNER;
+  }
+  robust_list_head* head = t_head;  // set by the lock that made this thread the owner
+  if (__builtin_expect(head == nullptr, 0)) return MPROC_E_NOT_OWNER;
+  bool unrecoverable = false;
+  if (__builtin_expect(m->state.load(std::memory_order_relaxed) == kInconsistent, 0)) {
+    m->state.store(kUnrecoverable, std::memory_order_relaxed);
+    unrecoverable = true;
+  }
+  set_pending(head, entry_of(m));
+  compiler_barrier();
+  dequeue(head, m);
+  release_word(m, unrecoverable);
+  compiler_barrier();
+  set_pending(head, nullptr);
+  return MPROC_OK;
 }
 
 mproc_status mproc__mutex_consistent(void* mem) {
-  int rc = pthread_mutex_consistent(static_cast<pthread_mutex_t*>(mem));
-  if (rc == 0) return MPROC_OK;
-  if (rc == EINVAL) return MPROC_E_STATE;  // not in the owner-died state
-  return mproc__fail_os(rc, "pthread_mutex_consistent");
+  auto* m = static_cast<RobustMutex*>(mem);
+  if ((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != self_tid() ||
+      m->state.load(std::memory_order_relaxed) != kInconsistent) {
+    return MPROC_E_STATE;
+  }
+  m->state.store(kConsistent, std::memory_order_relaxed);
+  return MPROC_OK;
 }
 
 bool mproc__process_alive(int64_t pid) {

@@ -335,7 +335,7 @@ TEST(Lock, DroppingALockTheThreadHoldsDoesNotBreakItsOtherLocks) {
     mproc::Lock dropped;
     dropped.acquire();  // held when its last handle goes: it must stay mapped
   }
-  keep.release();  // glibc unlinks `keep` from the thread's list of held robust mutexes
+  keep.release();  // unlinks `keep` from the thread's list of held robust mutexes
   EXPECT_TRUE(keep.try_lock());
   keep.release();
 }
