@@ -138,18 +138,17 @@ def seed_rows(rows):
 
 
 def break_even(rows, variant):
-    """(N, serial seconds at N): the smallest measured N from which on (at it and every larger N
-    measured) `variant` beats serial; None if it does not win at the largest N measured. With
-    noise, requiring every larger N too keeps one lucky point from counting."""
+    """(N, serial seconds at N): the smallest measured N at which `variant` beats serial there and
+    at the next larger N measured too (two wins in a row, so that one lucky point on a noisy
+    machine does not count, and one unlucky point far above does not hide the crossing); None if
+    there is no such N."""
     serial, par = rows.get("serial", {}), rows.get(variant, {})
     ns = sorted(n for n in par if n in serial)
-    found = None
-    for n in reversed(ns):
-        if par[n] < serial[n]:
-            found = n
-        else:
-            break
-    return (found, serial[found]) if found is not None else None
+    wins = [par[n] < serial[n] for n in ns]
+    for i, n in enumerate(ns):
+        if wins[i] and (i + 1 == len(ns) or wins[i + 1]):
+            return n, serial[n]
+    return None
 
 
 def fmt_n(n):
@@ -191,7 +190,8 @@ def seed_table(mproc, python, floor):
         serials = [by[p].get("serial", {}).get(n) for p in ("mproc", "Python", "floor")]
         lines.append(f"| {fmt_n(n)} | " + " | ".join(fmt_ms(x) if x else "—" for x in serials)
                      + " | " + " | ".join(speedup(p, v, n) for p, v in cols) + " |")
-    lines += ["", "| break-even: smallest N from which on 2 workers beat serial (its serial work) "
+    lines += ["", "| break-even: smallest N at which 2 workers beat serial, there and at the next N "
+              "(its serial work) "
               "| mproc | Python | floor | target |", "| --- | --- | --- | --- | --- |"]
     for variant in ("pool", "processes2"):
         cells = []
