@@ -1515,8 +1515,9 @@ MPROC_API mproc_status mproc_result_get(mproc_result* r, size_t index, int64_t t
   size_t part = static_cast<size_t>(
       std::upper_bound(res.part_first.begin(), res.part_first.end(), index) -
       res.part_first.begin() - 1);
-  const std::vector<size_t>& offs = part_offsets(res, part);
-  const char* p = res.parts[part].data() + offs[index - res.part_first[part]];
+  // The first value of a part starts it: an apply result (one value) needs no offset table.
+  const size_t in_part = index - res.part_first[part];
+  const char* p = res.parts[part].data() + (in_part == 0 ? 0 : part_offsets(res, part)[in_part]);
   uint32_t n;
   std::memcpy(&n, p, sizeof n);
   *data = p + sizeof n;

@@ -35,7 +35,7 @@ struct Worker {
   intptr_t notifier = -1;
   mproc__worker_config cfg;
   std::string body;  // the current task's body, reused
-  std::string out;   // the current result message, reused
+  mproc__bytes out;  // the current result message, reused
   std::string cached_name;
   mproc__registered cached_fn;
   bool cached_found = false;
@@ -104,18 +104,27 @@ bool write_results(Worker& w, const char* p, size_t n) {
   return true;
 }
 
+// Zero-pads w.out to a multiple of 8 bytes, as every message on a stream is.
+void pad_out(Worker& w) {
+  const size_t padded = mproc__pad8(w.out.size());
+  const size_t extra = padded - w.out.size();
+  if (extra > 0) std::memset(w.out.grow(extra), 0, extra);
+}
+
 // Builds a RESULT (or INIT_FAILED) message with an error body in w.out.
 void error_message(Worker& w, uint32_t type, uint64_t seq, int status, const std::string& etype,
                    const std::string& message) {
-  w.out.assign(sizeof(mproc__msg_header), '\0');
-  mproc__put_error_body(w.out, etype, message);
+  std::string body;
+  mproc__put_error_body(body, etype, message);
   mproc__msg_header h{};
   h.type = type;
   h.seq = seq;
-  h.size = w.out.size() - sizeof h;
+  h.size = body.size();
   h.status = status;
-  std::memcpy(&w.out[0], &h, sizeof h);
-  w.out.resize(sizeof h + mproc__pad8(h.size), '\0');
+  w.out.clear();
+  w.out.append(&h, sizeof h);
+  w.out.append(body.data(), body.size());
+  pad_out(w);
 }
 
 bool lookup(Worker& w, const std::string& name, mproc__registered* fn) {
@@ -152,7 +161,7 @@ bool call_one(const mproc__registered& fn, const char* args, size_t len, mproc_c
   }
   if (!call->failed && call->batch != nullptr && !call->has_result) {
     const uint32_t none = 0;  // a function returning nothing: an empty value
-    call->batch->append(reinterpret_cast<const char*>(&none), sizeof none);
+    call->batch->append(&none, sizeof none);
   }
   return !call->failed;
 }
@@ -183,7 +192,10 @@ void run_task(Worker& w, const mproc__msg_header& task) {
                       "; register it before mproc_init() so every process of the program has it");
     return;
   }
-  w.out.assign(sizeof(mproc__msg_header), '\0');
+  w.out.clear();
+  // Room for the usual small results, so that the appends below rarely grow the buffer.
+  w.out.reserve(sizeof(mproc__msg_header) + size_t{task.count} * 16);
+  w.out.grow(sizeof(mproc__msg_header));  // the header, written last
   mproc_call call;
   call.batch = &w.out;
   for (uint32_t i = 0; i < task.count; ++i) {
@@ -214,8 +226,8 @@ void run_task(Worker& w, const mproc__msg_header& task) {
   h.size = w.out.size() - sizeof h;
   h.status = MPROC_OK;
   h.count = task.count;
-  std::memcpy(&w.out[0], &h, sizeof h);
-  w.out.resize(sizeof h + mproc__pad8(h.size), '\0');
+  std::memcpy(w.out.data(), &h, sizeof h);
+  pad_out(w);
 }
 
 int fail(mproc_call* call, const std::string& message) {

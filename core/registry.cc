@@ -96,18 +96,12 @@ MPROC_API mproc_status mproc_call_set_result(mproc_call* call, const void* data,
       mproc_call_fail(call, "mproc::encode_error", text.c_str());
       return mproc__fail(MPROC_E_TOO_BIG, "mproc_call_set_result: " + text);
     }
-    std::string& batch = *call->batch;
-    if (batch.size() != call->batch_mark) batch.resize(call->batch_mark);  // a second call wins
+    mproc__bytes& batch = *call->batch;
+    batch.truncate(call->batch_mark);  // a second call wins
     const auto n = static_cast<uint32_t>(len);
-    if (len <= 60) {  // one append for the usual small value (called once per map element)
-      char item[64];
-      std::memcpy(item, &n, sizeof n);
-      if (len > 0) std::memcpy(item + sizeof n, data, len);
-      batch.append(item, sizeof n + len);
-    } else {
-      batch.append(reinterpret_cast<const char*>(&n), sizeof n);
-      batch.append(static_cast<const char*>(data), len);
-    }
+    char* p = batch.grow(sizeof n + len);
+    std::memcpy(p, &n, sizeof n);
+    mproc__bytes::copy_small(p + sizeof n, data, len);
   } else {
     call->result.assign(static_cast<const char*>(data), len);
   }

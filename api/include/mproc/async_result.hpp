@@ -25,6 +25,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "mproc/error.hpp"
 
@@ -183,14 +184,16 @@ class [[nodiscard]] AsyncResult {
 
 namespace detail {
 
-// Where an imap range's values come from, one at a time.
+// Where an imap range's values come from, a chunk at a time (one virtual call per chunk, not
+// per value: a range of 10^5 tiny results would otherwise spend a good part of its time here).
 template <class T>
 class imap_source {
  public:
   virtual ~imap_source() = default;
-  // The next value, or nullopt at the end. Throws a task's failure (the range can go on after it)
-  // or the input's own exception, where it happened in the input.
-  virtual std::optional<T> next() = 0;
+  // Appends the next chunk's values to out (at least one); false at the end. Throws a task's
+  // failure (the range can go on after it) or the input's own exception, where it happened in
+  // the input.
+  virtual bool next_chunk(std::vector<T>& out) = 0;
 };
 
 }  // namespace detail
@@ -244,16 +247,27 @@ class [[nodiscard]] ImapRange {
   // The next value, or nullopt at the end: the same stream without iterators.
   std::optional<T> next() {
     started_ = true;
-    return source_->next();
+    return pull();
   }
 
  private:
   void advance() {
     current_.reset();  // an exception leaves the range at a step the caller may retry
-    current_ = source_->next();
+    current_ = pull();
+  }
+
+  std::optional<T> pull() {
+    if (pos_ == chunk_.size()) {
+      chunk_.clear();
+      pos_ = 0;
+      if (!source_->next_chunk(chunk_)) return std::nullopt;
+    }
+    return std::move(chunk_[pos_++]);
   }
 
   std::shared_ptr<detail::imap_source<T>> source_;
+  std::vector<T> chunk_;  // the values of the chunk being yielded
+  std::size_t pos_ = 0;
   std::optional<T> current_;
   bool started_ = false;
 };

@@ -48,6 +48,7 @@
 #include "mproc/handles.hpp"
 #include "mproc/init.hpp"
 #include "mproc/pool.h"
+#include "mproc/pool_common.hpp"
 
 namespace mproc {
 namespace detail {
@@ -95,22 +96,41 @@ void write_raw_pack(char* p, Tuple&& t, std::index_sequence<I...>) {
   (one(static_cast<std::tuple_element_t<I, Params>>(std::get<I>(std::forward<Tuple>(t)))), ...);
 }
 
+// F's arguments are all raw bytes: every item of its batches has the same size and is written
+// with plain stores (write_raw_item), with no encoder and no string append per element.
+template <auto F>
+inline constexpr bool raw_items_v = raw_params<typename fn_t<F>::signature::args>::value;
+template <auto F>
+inline constexpr std::size_t raw_item_size_v =
+    sizeof(std::uint32_t) + raw_params<typename fn_t<F>::signature::args>::pack_size;
+
+template <auto F, class Tuple>
+void check_arity() {
+  static_assert(std::tuple_size_v<typename fn_t<F>::signature::args> ==
+                    std::tuple_size_v<std::decay_t<Tuple>>,
+                "mproc::Pool: wrong number of arguments for this function (map calls it with one "
+                "argument per element; starmap with each element's tuple)");
+}
+
+// Writes one item (raw_item_size_v<F> bytes at p): the same bytes append_item gives.
+template <auto F, class Tuple>
+void write_raw_item(char* p, Tuple&& values) {
+  check_arity<F, Tuple>();
+  using params = typename fn_t<F>::signature::args;
+  const auto n32 = static_cast<std::uint32_t>(raw_params<params>::pack_size);
+  std::memcpy(p, &n32, sizeof n32);
+  write_raw_pack<params>(p + sizeof n32, std::forward<Tuple>(values),
+                         std::make_index_sequence<std::tuple_size_v<params>>{});
+}
+
 // Appends one item of an encoded batch: a u32 byte count, then F's argument pack.
 template <auto F, class Tuple>
 void append_item(std::string& batch, Tuple&& values) {
+  check_arity<F, Tuple>();
   using params = typename fn_t<F>::signature::args;
-  static_assert(std::tuple_size_v<params> == std::tuple_size_v<std::decay_t<Tuple>>,
-                "mproc::Pool: wrong number of arguments for this function (map calls it with one "
-                "argument per element; starmap with each element's tuple)");
-  if constexpr (raw_params<params>::value) {
-    // The same bytes as below, written at once: a map over a million numbers spends its time
-    // here otherwise.
-    constexpr std::size_t pack = raw_params<params>::pack_size;
-    char item[sizeof(std::uint32_t) + pack];
-    const auto n32 = static_cast<std::uint32_t>(pack);
-    std::memcpy(item, &n32, sizeof n32);
-    write_raw_pack<params>(item + sizeof n32, std::forward<Tuple>(values),
-                           std::make_index_sequence<std::tuple_size_v<params>>{});
+  if constexpr (raw_items_v<F>) {
+    char item[raw_item_size_v<F>];
+    write_raw_item<F>(item, std::forward<Tuple>(values));
     batch.append(item, sizeof item);
     return;
   }
@@ -291,34 +311,20 @@ struct callback_box {
   std::function<void(const error&)> on_error;
 };
 
-// A callback must not throw into the pool's thread: what it throws is reported on stderr (as
-// Python prints it) and otherwise ignored.
-template <class Fn>
-void run_callback(const char* which, Fn&& fn) noexcept {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mproc: a pool %s threw %s: %s\n", which,
-                 pretty_type_name(demangle(typeid(e).name())).c_str(), e.what());
-  } catch (...) {
-    std::fprintf(stderr, "mproc: a pool %s threw a non-std::exception\n", which);
-  }
-}
-
 template <class R>
 void run_callbacks(callback_box<R>& box) {
   const typename callback_box<R>::stored* value = nullptr;
   try {
     value = &box.source->value();
   } catch (const error& e) {
-    if (box.on_error) run_callback("error_callback", [&] { box.on_error(e); });
+    if (box.on_error) run_callback("pool", "error_callback", [&] { box.on_error(e); });
     return;
   } catch (const std::exception& e) {
     error wrapped(errc::internal, e.what());
-    if (box.on_error) run_callback("error_callback", [&] { box.on_error(wrapped); });
+    if (box.on_error) run_callback("pool", "error_callback", [&] { box.on_error(wrapped); });
     return;
   }
-  if (box.on_result) run_callback("callback", [&] { box.on_result(*value); });
+  if (box.on_result) run_callback("pool", "callback", [&] { box.on_result(*value); });
 }
 
 template <class R>
@@ -327,135 +333,85 @@ void callback_trampoline(mproc_result*, void* userdata) {
   run_callbacks(*box);
 }
 
-// Wraps a user callback taking the value (or nothing, for void) as the box's form.
-template <class R, class OnResult>
-std::function<void(const typename result_source<R>::stored&)> adapt_callback(OnResult&& f) {
-  if constexpr (std::is_same_v<std::decay_t<OnResult>, std::nullptr_t>) {
-    return {};
-  } else if constexpr (std::is_void_v<R>) {
-    return [f = std::forward<OnResult>(f)](const bool&) mutable { f(); };
-  } else {
-    return [f = std::forward<OnResult>(f)](const R& v) mutable { f(v); };
-  }
-}
-
-template <class OnError>
-std::function<void(const error&)> adapt_error_callback(OnError&& f) {
-  if constexpr (std::is_same_v<std::decay_t<OnError>, std::nullptr_t>) {
-    return {};
-  } else {
-    return std::function<void(const error&)>(std::forward<OnError>(f));
-  }
-}
-
-// Holds imap's input: a reference to an lvalue range, or the range itself when it was a
-// temporary.
-template <class Range>
-struct range_holder {
-  Range range;
-};
-
-template <class It>
-struct iterator_pair {
-  It first, last;
-  It begin() const { return first; }
-  It end() const { return last; }
-};
-
-// imap's engine: keeps up to `window` chunks in flight, pulling input only to refill.
+// imap's chunks for a process pool: each chunk is one map task of the C ABI.
 template <auto F, bool Star, class Range>
-class pool_imap_source final : public imap_source<task_result_t<F>> {
+class pool_imap_source final
+    : public chunked_imap_source<task_result_t<F>, Range, pool_imap_source<F, Star, Range>> {
+  using base = chunked_imap_source<task_result_t<F>, Range, pool_imap_source<F, Star, Range>>;
+  friend base;
+
  public:
   using T = task_result_t<F>;
 
   pool_imap_source(std::shared_ptr<mproc_pool> pool, Range&& range, std::size_t chunksize,
                    std::size_t window, bool ordered)
-      : pool_(std::move(pool)),
-        holder_{std::forward<Range>(range)},
-        it_(std::begin(holder_.range)),
-        end_(std::end(holder_.range)),
-        chunksize_(chunksize == 0 ? 1 : chunksize),
-        window_(window),
-        ordered_(ordered) {
-    fill();
-  }
-
-  std::optional<T> next() override {
-    for (;;) {
-      if (pos_ < values_.size()) return std::move(values_[pos_++]);
-      values_.clear();
-      pos_ = 0;
-      fill();
-      if (inflight_.empty()) {
-        if (input_error_) {
-          std::exception_ptr e = input_error_;
-          input_error_ = nullptr;
-          std::rethrow_exception(e);
-        }
-        return std::nullopt;
-      }
-      std::size_t i = 0;
-      if (!ordered_) {
-        std::vector<mproc_result*> handles;
-        for (auto& h : inflight_) handles.push_back(h.get());
-        check(mproc_result_wait_any(handles.data(), handles.size(), MPROC_INFINITE, &i));
-      }
-      result_ptr h = std::move(inflight_[i]);
-      inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(i));
-      check(mproc_result_wait(h.get(), MPROC_INFINITE));
-      fill();  // the workers get new chunks before this thread decodes
-      pool_source<std::vector<T>, true>::append_part(h.get(), 0, values_);
-    }
+      : base(std::forward<Range>(range), chunksize, window, ordered), pool_(std::move(pool)) {
+    this->fill();
   }
 
  private:
-  void fill() {
-    while (!input_done_ && inflight_.size() < window_) {
-      std::string batch;
-      std::size_t n = 0;
-      task_encoding encoding;
-      try {
-        while (n < chunksize_ && it_ != end_) {
-          const std::size_t good = batch.size();
-          try {
-            if constexpr (Star) {
-              append_item<F>(batch, *it_);
-            } else {
-              append_item<F>(batch, std::forward_as_tuple(*it_));
-            }
-          } catch (...) {
-            batch.resize(good);
-            throw;
-          }
-          ++it_;
-          ++n;
+  std::size_t in_flight() const { return inflight_.size(); }
+
+  bool submit_chunk() {
+    batch_.clear();
+    std::size_t n = 0;
+    if constexpr (raw_items_v<F>) {
+      // Sized once, then each element is a few stores (no handles can hide in raw bytes).
+      constexpr std::size_t item = raw_item_size_v<F>;
+      batch_.resize(this->chunksize() * item);
+      std::size_t at = 0;
+      n = this->pull_chunk([this, &at](auto&& element) {
+        if constexpr (Star) {
+          write_raw_item<F>(&batch_[at], element);
+        } else {
+          write_raw_item<F>(&batch_[at], std::forward_as_tuple(element));
         }
-        if (it_ == end_) input_done_ = true;
-      } catch (...) {
-        // Raised where it happened: after the values of the input before it.
-        input_error_ = std::current_exception();
-        input_done_ = true;
-      }
+        at += item;
+      });
+      batch_.resize(at);
+    } else {
+      task_encoding encoding;
+      n = this->pull_chunk([this](auto&& element) {
+        const std::size_t good = batch_.size();
+        try {
+          if constexpr (Star) {
+            append_item<F>(batch_, element);
+          } else {
+            append_item<F>(batch_, std::forward_as_tuple(element));
+          }
+        } catch (...) {
+          batch_.resize(good);
+          throw;
+        }
+      });
       encoding.check("mproc::Pool::imap");
-      if (n == 0) break;
-      mproc_result* h = nullptr;
-      check(mproc_pool_map_async(pool_.get(), fn_t<F>::name().c_str(), batch.data(), batch.size(),
-                                 n, &h));
-      inflight_.emplace_back(h);
     }
+    if (n == 0) return false;
+    mproc_result* h = nullptr;
+    check(mproc_pool_map_async(pool_.get(), fn_t<F>::name().c_str(), batch_.data(), batch_.size(),
+                               n, &h));
+    inflight_.emplace_back(h);
+    return true;
+  }
+
+  void take_chunk(std::vector<T>& values) {
+    std::size_t i = 0;
+    if (!this->ordered()) {
+      handles_.clear();
+      for (auto& h : inflight_) handles_.push_back(h.get());
+      check(mproc_result_wait_any(handles_.data(), handles_.size(), MPROC_INFINITE, &i));
+    }
+    result_ptr h = std::move(inflight_[i]);
+    inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(i));
+    check(mproc_result_wait(h.get(), MPROC_INFINITE));
+    this->fill();  // the workers get new chunks before this thread decodes
+    pool_source<std::vector<T>, true>::append_part(h.get(), 0, values);
   }
 
   std::shared_ptr<mproc_pool> pool_;
-  range_holder<Range> holder_;
-  decltype(std::begin(std::declval<std::remove_reference_t<Range>&>())) it_;
-  decltype(std::end(std::declval<std::remove_reference_t<Range>&>())) end_;
-  std::size_t chunksize_, window_;
-  bool ordered_;
   std::deque<result_ptr> inflight_;
-  std::vector<T> values_;
-  std::size_t pos_ = 0;
-  std::exception_ptr input_error_;
-  bool input_done_ = false;
+  std::string batch_;                   // the chunk being encoded, reused
+  std::vector<mproc_result*> handles_;  // for wait_any, reused
 };
 
 }  // namespace detail
@@ -737,12 +693,34 @@ class Pool {
     std::size_t in_chunk = 0;
     auto it = std::begin(range);
     const auto end = std::end(range);
-    for (std::size_t given = 0; given < count; ++it) {
-      if (it == end) {
-        throw error(errc::invalid_argument,
-                    std::string(where) + ": the range ended after " + std::to_string(given) +
-                        " of the " + std::to_string(count) + " elements its size promised");
+    const auto range_ended = [&](std::size_t given) {
+      return error(errc::invalid_argument,
+                   std::string(where) + ": the range ended after " + std::to_string(given) +
+                       " of the " + std::to_string(count) + " elements its size promised");
+    };
+    if constexpr (detail::raw_items_v<F>) {
+      // Each chunk sized once and written with plain stores: a map over a million numbers
+      // otherwise spends much of its time appending to a string element by element.
+      constexpr std::size_t item = detail::raw_item_size_v<F>;
+      for (std::size_t given = 0; given < count;) {
+        const std::size_t n = std::min(chunksize, count - given);
+        batch.resize(n * item);
+        char* p = &batch[0];
+        for (std::size_t i = 0; i < n; ++i, ++it) {
+          if (it == end) throw range_ended(given + i);
+          if constexpr (Star) {
+            detail::write_raw_item<F>(p + i * item, *it);
+          } else {
+            detail::write_raw_item<F>(p + i * item, std::forward_as_tuple(*it));
+          }
+        }
+        detail::check(mproc_pool_map_part(h.get(), batch.data(), batch.size()));
+        given += n;
       }
+      return std::make_shared<detail::pool_source<detail::map_result_t<F>, true>>(std::move(h));
+    }
+    for (std::size_t given = 0; given < count; ++it) {
+      if (it == end) throw range_ended(given);
       {
         detail::task_encoding encoding;
         if constexpr (Star) {

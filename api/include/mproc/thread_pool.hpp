@@ -38,6 +38,7 @@
 #include "mproc/error.hpp"
 #include "mproc/function.hpp"
 #include "mproc/init.hpp"
+#include "mproc/pool_common.hpp"
 
 namespace mproc {
 namespace detail {
@@ -147,7 +148,7 @@ class thread_source final : public result_source<R> {
       done_ = total_;
     }
     if (on_result_) {
-      run_callback("callback", [&] { on_result_(*value_); });
+      run_callback("thread pool", "callback", [&] { on_result_(*value_); });
     }
     mark_ready();
   }
@@ -163,7 +164,7 @@ class thread_source final : public result_source<R> {
       try {
         std::rethrow_exception(e);
       } catch (const error& x) {
-        run_callback("error_callback", [&] { on_error_(x); });
+        run_callback("thread pool", "error_callback", [&] { on_error_(x); });
       } catch (...) {
       }
     }
@@ -176,18 +177,6 @@ class thread_source final : public result_source<R> {
   }
 
  private:
-  template <class Fn>
-  static void run_callback(const char* which, Fn&& fn) noexcept {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "mproc: a thread pool %s threw %s: %s\n", which,
-                   pretty_type_name(demangle(typeid(e).name())).c_str(), e.what());
-    } catch (...) {
-      std::fprintf(stderr, "mproc: a thread pool %s threw a non-std::exception\n", which);
-    }
-  }
-
   void mark_ready() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -264,69 +253,21 @@ struct thread_pool_state {
   }
 };
 
-template <class Range>
-struct thread_range_holder {
-  Range range;
-};
-
-// imap's engine for a thread pool: chunks of copied input, at most `window` in flight.
+// imap's chunks for a thread pool: each chunk is a copy of its input elements, run as one job.
 template <class T, class Fn, bool Star, class Range>
-class thread_imap_source final : public imap_source<T> {
+class thread_imap_source final
+    : public chunked_imap_source<T, Range, thread_imap_source<T, Fn, Star, Range>> {
+  using base = chunked_imap_source<T, Range, thread_imap_source<T, Fn, Star, Range>>;
+  friend base;
+
  public:
   thread_imap_source(std::shared_ptr<thread_pool_state> pool, Fn fn, Range&& range,
                      std::size_t chunksize, std::size_t window, bool ordered)
-      : pool_(std::move(pool)),
+      : base(std::forward<Range>(range), chunksize, window, ordered),
+        pool_(std::move(pool)),
         fn_(std::move(fn)),
-        holder_{std::forward<Range>(range)},
-        it_(std::begin(holder_.range)),
-        end_(std::end(holder_.range)),
-        chunksize_(chunksize == 0 ? 1 : chunksize),
-        window_(window),
-        ordered_(ordered),
         shared_(std::make_shared<shared>()) {
-    fill();
-  }
-
-  std::optional<T> next() override {
-    for (;;) {
-      if (pos_ < values_.size()) return std::move(values_[pos_++]);
-      values_.clear();
-      pos_ = 0;
-      fill();
-      if (inflight_.empty()) {
-        if (input_error_) {
-          std::exception_ptr e = input_error_;
-          input_error_ = nullptr;
-          std::rethrow_exception(e);
-        }
-        return std::nullopt;
-      }
-      outcome out;
-      {
-        std::unique_lock<std::mutex> lock(shared_->mu);
-        std::uint64_t id = 0;
-        shared_->cv.wait(lock, [&] {
-          if (ordered_) {
-            id = inflight_.front();
-            return std::find(shared_->completed.begin(), shared_->completed.end(), id) !=
-                   shared_->completed.end();
-          }
-          if (shared_->completed.empty()) return false;
-          id = shared_->completed.front();
-          return true;
-        });
-        auto at = std::find(shared_->completed.begin(), shared_->completed.end(), id);
-        shared_->completed.erase(at);
-        auto found = std::find_if(shared_->outcomes.begin(), shared_->outcomes.end(),
-                                  [&](const auto& o) { return o.first == id; });
-        out = std::move(found->second);
-        shared_->outcomes.erase(found);
-        inflight_.erase(std::find(inflight_.begin(), inflight_.end(), id));
-      }
-      fill();
-      if (out.error) rethrow_copy(out.error);
-      values_ = std::move(out.values);
-    }
+    this->fill();
   }
 
  private:
@@ -351,60 +292,75 @@ class thread_imap_source final : public imap_source<T> {
     }
   };
 
-  void fill() {
-    while (!input_done_ && inflight_.size() < window_) {
-      auto chunk = std::make_shared<std::vector<item>>();
+  std::size_t in_flight() const { return inflight_.size(); }
+
+  bool submit_chunk() {
+    auto chunk = std::make_shared<std::vector<item>>();
+    this->pull_chunk([&](auto&& element) { chunk->emplace_back(element); });
+    if (chunk->empty()) return false;
+    const std::uint64_t id = next_id_++;
+    std::shared_ptr<shared> sh = shared_;
+    const std::string describe = pool_->describe;
+    Fn fn = fn_;
+    thread_pool_state::job j;
+    j.run = [sh, chunk, fn, id, describe]() mutable {
+      outcome o;
       try {
-        while (chunk->size() < chunksize_ && it_ != end_) {
-          chunk->emplace_back(*it_);
-          ++it_;
-        }
-        if (it_ == end_) input_done_ = true;
+        o.values.reserve(chunk->size());
+        for (auto& args : *chunk) o.values.push_back(std::apply(fn, std::move(args)));
       } catch (...) {
-        input_error_ = std::current_exception();
-        input_done_ = true;
+        o.values.clear();
+        o.error = as_remote_error(describe, std::current_exception());
       }
-      if (chunk->empty()) break;
-      const std::uint64_t id = next_id_++;
-      std::shared_ptr<shared> sh = shared_;
-      const std::string describe = pool_->describe;
-      Fn fn = fn_;
-      thread_pool_state::job j;
-      j.run = [sh, chunk, fn, id, describe]() mutable {
-        outcome o;
-        try {
-          o.values.reserve(chunk->size());
-          for (auto& args : *chunk) o.values.push_back(std::apply(fn, std::move(args)));
-        } catch (...) {
-          o.values.clear();
-          o.error = as_remote_error(describe, std::current_exception());
+      sh->complete(id, std::move(o));
+    };
+    j.cancel = [sh, id, describe] {
+      outcome o;
+      o.error = closed_error(describe);
+      sh->complete(id, std::move(o));
+    };
+    pool_->push(std::move(j), "mproc::ThreadPool::imap");
+    inflight_.push_back(id);
+    return true;
+  }
+
+  void take_chunk(std::vector<T>& values) {
+    outcome out;
+    {
+      std::unique_lock<std::mutex> lock(shared_->mu);
+      std::uint64_t id = 0;
+      shared_->cv.wait(lock, [&] {
+        if (this->ordered()) {
+          id = inflight_.front();
+          return std::find(shared_->completed.begin(), shared_->completed.end(), id) !=
+                 shared_->completed.end();
         }
-        sh->complete(id, std::move(o));
-      };
-      j.cancel = [sh, id, describe] {
-        outcome o;
-        o.error = closed_error(describe);
-        sh->complete(id, std::move(o));
-      };
-      pool_->push(std::move(j), "mproc::ThreadPool::imap");
-      inflight_.push_back(id);
+        if (shared_->completed.empty()) return false;
+        id = shared_->completed.front();
+        return true;
+      });
+      auto at = std::find(shared_->completed.begin(), shared_->completed.end(), id);
+      shared_->completed.erase(at);
+      auto found = std::find_if(shared_->outcomes.begin(), shared_->outcomes.end(),
+                                [&](const auto& o) { return o.first == id; });
+      out = std::move(found->second);
+      shared_->outcomes.erase(found);
+      inflight_.erase(std::find(inflight_.begin(), inflight_.end(), id));
+    }
+    this->fill();
+    if (out.error) rethrow_copy(out.error);
+    if (values.empty()) {
+      values = std::move(out.values);
+    } else {
+      for (auto& v : out.values) values.push_back(std::move(v));
     }
   }
 
   std::shared_ptr<thread_pool_state> pool_;
   Fn fn_;
-  thread_range_holder<Range> holder_;
-  decltype(std::begin(std::declval<std::remove_reference_t<Range>&>())) it_;
-  decltype(std::end(std::declval<std::remove_reference_t<Range>&>())) end_;
-  std::size_t chunksize_, window_;
-  bool ordered_;
   std::shared_ptr<shared> shared_;
   std::deque<std::uint64_t> inflight_;
   std::uint64_t next_id_ = 0;
-  std::vector<T> values_;
-  std::size_t pos_ = 0;
-  std::exception_ptr input_error_;
-  bool input_done_ = false;
 };
 
 }  // namespace detail
@@ -462,7 +418,8 @@ class ThreadPool {
                                                           OnError on_error = nullptr) {
     using R = detail::call_result_t<C, A...>;
     auto source = std::make_shared<detail::thread_source<R>>(1);
-    source->on_ready(adapt<R>(std::move(on_result)), adapt_error(std::move(on_error)));
+    source->on_ready(detail::adapt_callback<R>(std::move(on_result)),
+                     detail::adapt_error_callback(std::move(on_error)));
     enqueue_apply(source, detail::callable_of(std::forward<C>(c)), std::move(a.values));
     return AsyncResult<R>(source);
   }
@@ -608,29 +565,6 @@ class ThreadPool {
     return true;
   }
 
-  template <class R, class OnResult>
-  static auto adapt(OnResult&& f) {
-    using stored = typename detail::result_source<R>::stored;
-    if constexpr (std::is_same_v<std::decay_t<OnResult>, std::nullptr_t>) {
-      return std::function<void(const stored&)>();
-    } else if constexpr (std::is_void_v<R>) {
-      return std::function<void(const stored&)>(
-          [f = std::forward<OnResult>(f)](const bool&) mutable { f(); });
-    } else {
-      return std::function<void(const stored&)>(
-          [f = std::forward<OnResult>(f)](const R& v) mutable { f(v); });
-    }
-  }
-
-  template <class OnError>
-  static std::function<void(const error&)> adapt_error(OnError&& f) {
-    if constexpr (std::is_same_v<std::decay_t<OnError>, std::nullptr_t>) {
-      return {};
-    } else {
-      return std::function<void(const error&)>(std::forward<OnError>(f));
-    }
-  }
-
   template <class R, class Fn, class Tuple>
   void enqueue_apply(const std::shared_ptr<detail::thread_source<R>>& source, Fn fn, Tuple args) {
     const std::string describe = core_->s->describe;
@@ -685,7 +619,8 @@ class ThreadPool {
     const std::size_t count = items->size();
     if (chunksize == 0) chunksize = detail::default_chunksize(count, processes_);
     auto source = std::make_shared<detail::thread_source<R>>(count);
-    source->on_ready(adapt<R>(std::move(on_result)), adapt_error(std::move(on_error)));
+    source->on_ready(detail::adapt_callback<R>(std::move(on_result)),
+                     detail::adapt_error_callback(std::move(on_error)));
     using slot = std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>;
     auto values = std::make_shared<std::vector<slot>>(count);
     auto left = std::make_shared<std::atomic<std::size_t>>((count + chunksize - 1) / chunksize);
