@@ -13,7 +13,7 @@ mproc__tracked_child::mproc__tracked_child(mproc__child* backend, std::string na
 mproc__tracked_child::~mproc__tracked_child() { mproc__child_release(backend_); }
 
 mproc_status mproc__tracked_child::wait(int64_t timeout_ms) {
-  absl::MutexLock lock(&mu_);
+  mproc__thread_lock lock(&mu_);
   if (ended_) return MPROC_OK;
   int code = 0;
   mproc_status st = mproc__child_wait(backend_, timeout_ms, &code);
@@ -43,33 +43,33 @@ mproc_status mproc__tracked_child::signal(bool kill_now) {
   // Not under mu_: terminate must reach a child another thread is blocked joining. The backend
   // signals through a handle that cannot name a recycled pid (pidfd / process HANDLE).
   {
-    absl::MutexLock lock(&mu_);
+    mproc__thread_lock lock(&mu_);
     if (ended_) return MPROC_OK;
   }
   return mproc__child_signal(backend_, kill_now);
 }
 
 bool mproc__tracked_child::ended() const {
-  absl::MutexLock lock(&mu_);
+  mproc__thread_lock lock(&mu_);
   return ended_;
 }
 int mproc__tracked_child::exitcode() const {
-  absl::MutexLock lock(&mu_);
+  mproc__thread_lock lock(&mu_);
   return exitcode_;
 }
 bool mproc__tracked_child::reached_init() const {
-  absl::MutexLock lock(&mu_);
+  mproc__thread_lock lock(&mu_);
   return reached_init_;
 }
 std::string mproc__tracked_child::failure() const {
-  absl::MutexLock lock(&mu_);
+  mproc__thread_lock lock(&mu_);
   return failure_;
 }
 
 namespace {
 
 struct Table {
-  absl::Mutex mu;
+  mproc__thread_mutex mu;
   std::vector<std::shared_ptr<mproc__tracked_child>> live ABSL_GUARDED_BY(mu);
 };
 
@@ -90,27 +90,27 @@ void prune_ended(std::vector<std::shared_ptr<mproc__tracked_child>>& live) {
 }  // namespace
 
 void mproc__children_add(std::shared_ptr<mproc__tracked_child> child) {
-  absl::MutexLock lock(&g_table->mu);
+  mproc__thread_lock lock(&g_table->mu);
   prune_ended(g_table->live);
   g_table->live.push_back(std::move(child));
 }
 
 void mproc__children_prune() {
-  absl::MutexLock lock(&g_table->mu);
+  mproc__thread_lock lock(&g_table->mu);
   prune_ended(g_table->live);
 }
 
 std::vector<std::shared_ptr<mproc__tracked_child>> mproc__children_live() {
   std::vector<std::shared_ptr<mproc__tracked_child>> snapshot;
   {
-    absl::MutexLock lock(&g_table->mu);
+    mproc__thread_lock lock(&g_table->mu);
     snapshot = g_table->live;
   }
   std::vector<std::shared_ptr<mproc__tracked_child>> alive;
   for (auto& c : snapshot) {
     if (!c->ended_now()) alive.push_back(c);
   }
-  absl::MutexLock lock(&g_table->mu);
+  mproc__thread_lock lock(&g_table->mu);
   auto& live = g_table->live;
   live.erase(std::remove_if(live.begin(), live.end(), [](const auto& c) { return c->ended(); }),
              live.end());
@@ -120,7 +120,7 @@ std::vector<std::shared_ptr<mproc__tracked_child>> mproc__children_live() {
 void mproc__children_finish() {
   std::vector<std::shared_ptr<mproc__tracked_child>> all;
   {
-    absl::MutexLock lock(&g_table->mu);
+    mproc__thread_lock lock(&g_table->mu);
     all.swap(g_table->live);
   }
   for (auto& c : all) {

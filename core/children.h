@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
+#include "core/mutex.h"
 
 class mproc__tracked_child {
  public:
@@ -33,7 +33,7 @@ class mproc__tracked_child {
   std::string failure() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable mproc__thread_mutex mu_;
   mproc__child* backend_;  // owned
   const int64_t pid_;
   const intptr_t sentinel_;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
+#include "core/mutex.h"
 #include "core/options.h"
 #include "core/status.h"
 
@@ -136,7 +136,7 @@ namespace {
 // they stay mapped for the life of the process. Kept reachable here, on purpose, so leak checkers
 // see a deliberate keep, not a leak.
 struct KeptLocks {
-  absl::Mutex mu;
+  mproc__thread_mutex mu;
   std::vector<mproc__object*> objects ABSL_GUARDED_BY(mu);
 };
 KeptLocks* g_kept_locks = new KeptLocks;
@@ -149,7 +149,7 @@ std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
     if (o->payload_size() >= mproc__lock_block_size() && mproc__lock_block_present(block)) {
       uint64_t holder = tail_of(block)->owner.load(std::memory_order_relaxed);
       if (holder != 0 && pid_of(holder) == pid_of(mproc__thread_identity_inline())) {
-        absl::MutexLock lock(&g_kept_locks->mu);
+        mproc__thread_lock lock(&g_kept_locks->mu);
         g_kept_locks->objects.push_back(o);
         return;
       }

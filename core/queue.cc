@@ -69,8 +69,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "backends/backend.h"
+#include "core/mutex.h"
 #include "core/object.h"
 #include "core/options.h"
 #include "core/status.h"
@@ -228,7 +228,7 @@ struct mproc_queue {
   std::string what;  // "Queue 'jobs'"
   std::atomic<bool> closed{false};
 
-  absl::Mutex map_mu;
+  mproc__thread_mutex map_mu;
   std::atomic<ring_map*> ring{nullptr};
   // Every ring_map this handle made, so a pointer read by another thread stays valid; the
   // mappings of superseded ones are unmapped (base set to null) once no operation can use them.
@@ -258,7 +258,7 @@ mproc_status map_ring(mproc_queue* q, uint64_t cap, ring_map** out) {
   m->base = static_cast<char*>(addr);
   m->cap = cap;
   *out = m.get();
-  absl::MutexLock l(&q->map_mu);
+  mproc__thread_lock l(&q->map_mu);
   q->maps.push_back(std::move(m));
   return MPROC_OK;
 }
@@ -267,7 +267,7 @@ mproc_status map_ring(mproc_queue* q, uint64_t cap, ring_map** out) {
 // queue held and the capacity already equal to m->cap: a thread of this process that is inside
 // an operation then also sees that capacity, so none still uses an older mapping.
 void install_ring(mproc_queue* q, ring_map* m) {
-  absl::MutexLock l(&q->map_mu);
+  mproc__thread_lock l(&q->map_mu);
   q->ring.store(m, std::memory_order_release);
   for (auto& old : q->maps) {
     if (old.get() != m && old->base != nullptr && old->cap != m->cap) {
@@ -281,7 +281,7 @@ void install_ring(mproc_queue* q, ring_map* m) {
 [[gnu::noinline]] mproc_status ring_for_slow(mproc_queue* q, uint64_t cap, ring_map** out) {
   ring_map* r = nullptr;
   {
-    absl::MutexLock l(&q->map_mu);
+    mproc__thread_lock l(&q->map_mu);
     for (auto& m : q->maps) {
       if (m->cap == cap && m->base != nullptr) r = m.get();
     }
@@ -414,8 +414,8 @@ void notify(wait_list& w, int32_t count) {
 // ---- Test hook ----------------------------------------------------------------------------------
 
 hook_op read_hook(mproc_queue* q) {
-  static absl::Mutex mu;
-  absl::MutexLock l(&mu);
+  static mproc__thread_mutex mu;
+  mproc__thread_lock l(&mu);
   int h = q->hook.load(std::memory_order_acquire);
   if (h != static_cast<int>(hook_op::unknown)) return static_cast<hook_op>(h);
   hook_op op = hook_op::none;
@@ -495,7 +495,7 @@ void repair_get(mproc_queue* q) {
 
 enum class which { put, get };
 
-// After mproc__mutex_lock failed or found a dead owner.
+// After mproc__thread_lock failed or found a dead owner.
 [[gnu::noinline]] mproc_status lock_side_slow(mproc_queue* q, side& sd, which s, mproc_status st,
                                               bool* woke_consumers) {
   if (st == MPROC_E_OWNER_DIED) {

@@ -3,16 +3,16 @@
 
 #include <cstdint>
 #include <cstring>
+#include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace {
 
 struct Registry {
-  absl::Mutex mu;
-  absl::flat_hash_map<std::string, mproc__registered> entries ABSL_GUARDED_BY(mu);
+  mproc__thread_mutex mu;
+  std::unordered_map<std::string, mproc__registered> entries ABSL_GUARDED_BY(mu);
 };
 
 // Registration runs from static initialisers (C++ facade), so the table must exist before any
@@ -30,13 +30,13 @@ constexpr const char kReservedPrefix[] = "mproc.";
 
 void mproc__register_internal(const char* name, mproc_fn fn, void* userdata) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  mproc__thread_lock lock(&r.mu);
   r.entries.insert_or_assign(std::string(name), mproc__registered{fn, userdata});
 }
 
 bool mproc__registry_find(const std::string& name, mproc__registered* out) {
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  mproc__thread_lock lock(&r.mu);
   auto it = r.entries.find(name);
   if (it == r.entries.end()) return false;
   *out = it->second;
@@ -62,7 +62,7 @@ MPROC_API mproc_status mproc_register(const char* name, mproc_fn fn, void* userd
                         kReservedPrefix, key);
   }
   Registry& r = registry();
-  absl::MutexLock lock(&r.mu);
+  mproc__thread_lock lock(&r.mu);
   auto [it, inserted] = r.entries.try_emplace(key, mproc__registered{fn, userdata});
   if (!inserted && (it->second.fn != fn || it->second.userdata != userdata)) {
     return mproc__failf(MPROC_E_EXISTS,

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "core/frame.h"
+#include "core/mutex.h"
 #include "core/options.h"
 #include "core/serial_port.h"
 #include "core/status.h"
@@ -46,10 +46,10 @@ struct mproc_serial_channel {
   const mproc_serial_channel_options options;  // resolved
   std::atomic<bool> closed{false};
 
-  absl::Mutex send_mu;
+  mproc__thread_mutex send_mu;
   std::string wire ABSL_GUARDED_BY(send_mu);
 
-  absl::Mutex recv_mu;
+  mproc__thread_mutex recv_mu;
   mproc_frame::decoder decoder ABSL_GUARDED_BY(recv_mu);
   std::deque<arrival> pending ABSL_GUARDED_BY(recv_mu);
   std::string raw ABSL_GUARDED_BY(recv_mu);  // raw mode: bytes read by poll, not yet received
@@ -57,7 +57,7 @@ struct mproc_serial_channel {
   bool eof ABSL_GUARDED_BY(recv_mu) = false;
   std::vector<char> buffer ABSL_GUARDED_BY(recv_mu);
 
-  mutable absl::Mutex stats_mu;
+  mutable mproc__thread_mutex stats_mu;
   mproc_serial_channel_stats stats ABSL_GUARDED_BY(stats_mu) = MPROC_SERIAL_CHANNEL_STATS_INIT;
 };
 
@@ -73,7 +73,7 @@ class arrivals final : public mproc_frame::decoder::sink {
   }
   void drop(mproc_frame::drop_reason why, size_t bytes) override ABSL_NO_THREAD_SAFETY_ANALYSIS {
     {
-      absl::MutexLock l(&c_->stats_mu);
+      mproc__thread_lock l(&c_->stats_mu);
       mproc_serial_channel_stats& s = c_->stats;
       ++s.frames_dropped;
       s.bytes_discarded += bytes;
@@ -134,7 +134,7 @@ mproc_status fill(mproc_serial_channel* c, const char* where, int64_t timeout_ms
     }
     if (st != MPROC_OK) return st;
     {
-      absl::MutexLock l(&c->stats_mu);
+      mproc__thread_lock l(&c->stats_mu);
       c->stats.bytes_received += got;
     }
     if (c->options.framing == MPROC_SERIAL_RAW) {
@@ -217,7 +217,7 @@ MPROC_API mproc_status mproc_serial_channel_send_bytes(mproc_serial_channel* c, 
   }
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  absl::MutexLock l(&c->send_mu);
+  mproc__thread_lock l(&c->send_mu);
   const void* out = data;
   size_t n = len;
   if (c->options.framing == MPROC_SERIAL_FRAMED) {
@@ -234,7 +234,7 @@ MPROC_API mproc_status mproc_serial_channel_send_bytes(mproc_serial_channel* c, 
   size_t written = 0;
   st = mproc__serial_write_all(c->port, where, out, n, &written, timeout_ms);
   {
-    absl::MutexLock s(&c->stats_mu);
+    mproc__thread_lock s(&c->stats_mu);
     c->stats.bytes_sent += written;
     if (st == MPROC_OK) ++c->stats.messages_sent;
   }
@@ -260,7 +260,7 @@ MPROC_API mproc_status mproc_serial_channel_recv_bytes(mproc_serial_channel* c, 
   }
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  absl::MutexLock l(&c->recv_mu);
+  mproc__thread_lock l(&c->recv_mu);
   if (c->options.framing == MPROC_SERIAL_RAW) {
     if (cap == 0) return mproc__failf(MPROC_E_INVAL, "%s: a capacity of 0", c->what(where));
     if (c->raw_at == c->raw.size() && !c->eof) {
@@ -272,7 +272,7 @@ MPROC_API mproc_status mproc_serial_channel_recv_bytes(mproc_serial_channel* c, 
         return eof_status(c, where);
       }
       if (st != MPROC_OK) return st;
-      absl::MutexLock s(&c->stats_mu);
+      mproc__thread_lock s(&c->stats_mu);
       c->stats.bytes_received += got;
       ++c->stats.messages_received;
       *len = got;
@@ -283,7 +283,7 @@ MPROC_API mproc_status mproc_serial_channel_recv_bytes(mproc_serial_channel* c, 
     std::memcpy(buf, c->raw.data() + c->raw_at, n);
     c->raw_at += n;
     *len = n;
-    absl::MutexLock s(&c->stats_mu);
+    mproc__thread_lock s(&c->stats_mu);
     ++c->stats.messages_received;
     return MPROC_OK;
   }
@@ -297,7 +297,7 @@ MPROC_API mproc_status mproc_serial_channel_recv_bytes(mproc_serial_channel* c, 
     c->pending.pop_front();
     uint64_t total = 0;
     {
-      absl::MutexLock s(&c->stats_mu);
+      mproc__thread_lock s(&c->stats_mu);
       total = c->stats.frames_dropped;
     }
     return mproc__failf(MPROC_E_CORRUPT,
@@ -312,7 +312,7 @@ MPROC_API mproc_status mproc_serial_channel_recv_bytes(mproc_serial_channel* c, 
   }
   if (!next.payload.empty()) std::memcpy(buf, next.payload.data(), next.payload.size());
   c->pending.pop_front();
-  absl::MutexLock s(&c->stats_mu);
+  mproc__thread_lock s(&c->stats_mu);
   ++c->stats.messages_received;
   return MPROC_OK;
 }
@@ -326,7 +326,7 @@ MPROC_API mproc_status mproc_serial_channel_poll(mproc_serial_channel* c, int64_
   *ready = 0;
   st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
-  absl::MutexLock l(&c->recv_mu);
+  mproc__thread_lock l(&c->recv_mu);
   st = fill(c, where, timeout_ms);
   if (st == MPROC_E_TIMEOUT) return MPROC_OK;
   if (st != MPROC_OK) return st;
@@ -346,7 +346,7 @@ MPROC_API mproc_status mproc_serial_channel_stats_get(const mproc_serial_channel
   }
   mproc_serial_channel_stats copy;
   {
-    absl::MutexLock l(&c->stats_mu);
+    mproc__thread_lock l(&c->stats_mu);
     copy = c->stats;
   }
   const size_t size = std::min(out->size, sizeof copy);

@@ -76,7 +76,14 @@ bool mproc__parent_alive() {
   return !g_parent_gone;
 }
 
+namespace {
+// Called through its address, bound when the library loads, not through a lazily bound PLT slot
+// that each forked child would bind anew (see g_send in process.cc).
+void (*const volatile g_exit)(int) = &::_exit;
+}  // namespace
+
 void mproc__exit(int code) {
   std::fflush(nullptr);
-  ::_exit(code);
+  g_exit(code);
+  __builtin_unreachable();
 }

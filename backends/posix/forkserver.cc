@@ -2,10 +2,12 @@
 //
 // On first use the parent spawns a fresh run of the program (it is single-threaded and has a small
 // heap); mproc_init in it enters forkserver_serve(). For each child the parent sends one
-// SOCK_SEQPACKET message carrying descriptors: the launch memfd, the child's report socket, a
-// status pipe, the parent's stdin/stdout/stderr (so the child writes where its requester writes,
-// not where the server started) and any passed handles. The server forks, writes the child's pid
-// and later its exit status to the status pipe, which is the parent's sentinel for the child.
+// SOCK_SEQPACKET message: the launch record inline when it is small (most are: a name and a few
+// arguments), and descriptors: the child's report socket, a status pipe, the parent's
+// stdin/stdout/stderr (so the child writes where its requester writes, not where the server
+// started), any passed handles, and last a memfd with the launch record when it is not inline.
+// The server forks, writes the child's pid and later its exit status to the status pipe, which is
+// the parent's sentinel for the child.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,13 +35,19 @@ constexpr int64_t kServerStartTimeoutMs = 120000;
 constexpr int64_t kPidReplyTimeoutMs = 120000;
 constexpr size_t kMaxHandles = 240;  // SCM_RIGHTS carries at most 253 descriptors
 
+// Inline, the launch record costs no memfd_create, write, fstat, pread and closes on the start
+// path; larger records (big arguments) go in a memfd, as one message must fit the socket buffer.
+constexpr size_t kMaxInlineLaunch = 32 * 1024;
+
 struct Request {
   uint32_t magic;
   uint32_t handle_count;
+  uint32_t inline_len;  // bytes of launch record after this header; 0: a memfd comes last
+  uint32_t reserved;
 };
 
-// Descriptor order in a request.
-enum { kFdLaunch, kFdReport, kFdStatus, kFdStdin, kFdStdout, kFdStderr, kFdFirstHandle };
+// Descriptor order in a request; a launch memfd, if any, follows the handles.
+enum { kFdReport, kFdStatus, kFdStdin, kFdStdout, kFdStderr, kFdFirstHandle };
 
 struct Client {
   std::mutex mu;
@@ -92,8 +100,12 @@ mproc_status forkserver_start_child(const mproc__start_request* req, mproc__chil
     return mproc__failf(MPROC_E_INVAL, "mproc_process_start: %d handles passed, at most %d",
                         req->handle_count, kMaxHandles);
   }
-  unique_fd launch(bytes_to_memfd(pack_launch({}, req->launch, req->launch_len)));
-  if (!launch) return mproc__fail_os(errno, "mproc_process_start: memfd for the launch record");
+  const bool inline_launch = req->launch_len > 0 && req->launch_len <= kMaxInlineLaunch;
+  unique_fd launch;
+  if (!inline_launch) {
+    launch.reset(bytes_to_memfd(pack_launch({}, req->launch, req->launch_len)));
+    if (!launch) return mproc__fail_os(errno, "mproc_process_start: memfd for the launch record");
+  }
   int rs[2], st[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) {
     return mproc__fail_os(errno, "mproc_process_start: socketpair");
@@ -103,14 +115,18 @@ mproc_status forkserver_start_child(const mproc__start_request* req, mproc__chil
   if (::pipe2(st, O_CLOEXEC) != 0) return mproc__fail_os(errno, "mproc_process_start: pipe");
   unique_fd status_parent(st[0]), status_server(st[1]);
 
-  std::vector<int> fds{launch.get(), report_child.get(), status_server.get(), 0, 1, 2};
+  std::vector<int> fds{report_child.get(), status_server.get(), 0, 1, 2};
   for (size_t i = 0; i < req->handle_count; ++i) fds.push_back(static_cast<int>(req->handles[i]));
-  Request msg{kRequestMagic, static_cast<uint32_t>(req->handle_count)};
+  if (!inline_launch) fds.push_back(launch.get());
+  Request header{kRequestMagic, static_cast<uint32_t>(req->handle_count),
+                 inline_launch ? static_cast<uint32_t>(req->launch_len) : 0u, 0u};
+  std::string msg(reinterpret_cast<const char*>(&header), sizeof header);
+  if (inline_launch) msg.append(static_cast<const char*>(req->launch), req->launch_len);
   {
     std::lock_guard<std::mutex> lock(g_client->mu);
     mproc_status s = ensure_server(*g_client);
     if (s != MPROC_OK) return s;
-    if (!send_with_fds(g_client->sock.get(), &msg, sizeof msg, fds)) {
+    if (!send_with_fds(g_client->sock.get(), msg.data(), msg.size(), fds)) {
       int e = errno;
       g_client->sock.reset();  // next start spawns a new server
       return mproc__fail_os(e, "mproc_process_start: sending the request to the forkserver");
@@ -175,6 +191,7 @@ void forkserver_serve(int sock) {
     ::_exit(1);
   }
   std::map<pid_t, int> status_fds;  // live children -> write end of their status pipe
+  std::vector<char> buffer(sizeof(Request) + kMaxInlineLaunch);
   char hello = kHello;
   if (::send(sock, &hello, 1, MSG_NOSIGNAL) != 1) ::_exit(0);
 
@@ -202,10 +219,13 @@ void forkserver_serve(int sock) {
     if (p[0].revents == 0) continue;
     Request msg{};
     std::vector<int> fds;
-    ssize_t n = recv_with_fds(sock, &msg, sizeof msg, &fds);
+    ssize_t n = recv_with_fds(sock, buffer.data(), buffer.size(), &fds);
     if (n == 0 || (n < 0 && errno != EAGAIN)) ::_exit(0);  // the parent is gone
-    if (n != static_cast<ssize_t>(sizeof msg) || msg.magic != kRequestMagic ||
-        fds.size() != kFdFirstHandle + size_t{msg.handle_count}) {
+    if (n >= static_cast<ssize_t>(sizeof msg)) std::memcpy(&msg, buffer.data(), sizeof msg);
+    const size_t launch_fds = msg.inline_len == 0 ? 1 : 0;
+    if (n < static_cast<ssize_t>(sizeof msg) || msg.magic != kRequestMagic ||
+        static_cast<size_t>(n) != sizeof msg + msg.inline_len ||
+        fds.size() != kFdFirstHandle + size_t{msg.handle_count} + launch_fds) {
       for (int fd : fds) ::close(fd);
       continue;  // a malformed request: without a status pipe there is no one to tell
     }
@@ -223,12 +243,17 @@ void forkserver_serve(int sock) {
         ::close(fds[kFdStdin + std_fd]);
       }
       std::string packed, launch;
-      std::vector<int> unused;
-      if (!memfd_to_bytes(fds[kFdLaunch], &packed) || !unpack_launch(packed, &unused, &launch)) {
-        std::fprintf(stderr, "mproc forkserver child: the launch record could not be read\n");
-        ::_exit(1);
+      if (msg.inline_len > 0) {
+        launch.assign(buffer.data() + sizeof msg, msg.inline_len);
+      } else {
+        std::vector<int> unused;
+        if (!memfd_to_bytes(fds.back(), &packed) || !unpack_launch(packed, &unused, &launch)) {
+          std::fprintf(stderr, "mproc forkserver child: the launch record could not be read\n");
+          ::_exit(1);
+        }
+        ::close(fds.back());
+        fds.pop_back();
       }
-      ::close(fds[kFdLaunch]);
       std::vector<int> handles(fds.begin() + kFdFirstHandle, fds.end());
       mproc__core_after_fork_child();
       become_child(fds[kFdReport], std::move(handles), launch.data(), launch.size(), nullptr,

@@ -25,6 +25,17 @@ void check_args(int a, std::string s, std::vector<double> v, std::map<std::strin
   mproc::exit(ok ? 0 : 3);
 }
 
+// A pattern the child can check byte for byte without receiving a second copy.
+std::string big_pattern(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131u + i / 4096u) & 0xff);
+  return s;
+}
+
+void check_big_argument(std::string s, size_t expected_size) {
+  mproc::exit(s.size() == expected_size && s == big_pattern(expected_size) ? 0 : 3);
+}
+
 void throw_runtime(std::string message) { throw std::runtime_error(message); }
 
 void sleep_forever() {
@@ -152,6 +163,18 @@ TEST_P(ProcessTest, ArgumentsArriveDecodedAsTheParameterTypes) {
   p.start();
   ASSERT_TRUE(p.join(kJoinTimeout));
   EXPECT_EQ(p.exitcode(), 0) << "the child decoded different values";
+}
+
+// Small launch records travel inline in the forkserver's request and large ones in a memfd:
+// both sides of that limit (32 KiB), and a large one, arrive whole under every method.
+TEST_P(ProcessTest, SmallAndLargeArgumentsArriveWhole) {
+  for (size_t n : {size_t{100}, size_t{32 * 1024 - 200}, size_t{32 * 1024 + 200},
+                   size_t{4} << 20}) {
+    mproc::Process p(ctx(), mproc::fn<&check_big_argument>, big_pattern(n), n);
+    p.start();
+    ASSERT_TRUE(p.join(kJoinTimeout)) << n;
+    EXPECT_EQ(p.exitcode(), 0) << "a " << n << "-byte argument arrived changed";
+  }
 }
 
 TEST_P(ProcessTest, UncaughtExceptionExitsWithOneAndReportsTypeAndMessage) {
