@@ -67,10 +67,14 @@ void RoundTrip(benchmark::State& state) {
   } catch (const mproc::error& e) {
     state.SkipWithError(e.what());  // the child died (end of file) or the pipe failed
   }
-  p.join(std::chrono::seconds(10));
-  if (p.is_alive()) {
-    p.kill();
-    p.join();
+  try {
+    p.join(std::chrono::seconds(10));
+    if (p.is_alive()) {
+      p.kill();
+      p.join();
+    }
+  } catch (const mproc::error& e) {
+    state.SkipWithError(e.what());  // e.g. the forkserver died, so the child's status is unknown
   }
   if (sum != i * (i - 1) / 2) state.SkipWithError("wrong sum of echoed values");
   benchmark::DoNotOptimize(sum);
