@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "core/deadline.h"
 #include "core/mutex.h"
 #include "core/object.h"
 #include "core/options.h"
@@ -183,35 +184,10 @@ struct ring_map {
   uint64_t cap = 0;
 };
 
-class deadline {
- public:
-  explicit deadline(int64_t timeout_ms) : timeout_(timeout_ms) {
-    if (timeout_ms > 0) end_ = clock::now() + std::chrono::milliseconds(timeout_ms);
-  }
-  bool infinite() const { return timeout_ < 0; }
-  bool poll() const { return timeout_ == 0; }
-  int64_t timeout() const { return timeout_; }
-  bool expired() const { return poll() || (!infinite() && clock::now() >= end_); }
-  // Milliseconds left (rounded up), MPROC_INFINITE when there is no limit.
-  int64_t remaining() const {
-    if (infinite()) return MPROC_INFINITE;
-    if (poll()) return 0;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - clock::now()).count();
-    return left > 0 ? left : 0;
-  }
-  // For taking an internal lock: a poll still waits for a copy in progress (see queue.h).
-  int64_t for_lock() const { return poll() ? MPROC_INFINITE : remaining(); }
-  // For one sleep: at most a slice, so that dead producers are noticed.
-  int64_t slice() const {
-    int64_t r = remaining();
-    return (r < 0 || r > kSliceMs) ? kSliceMs : r;
-  }
-
- private:
-  using clock = std::chrono::steady_clock;
-  int64_t timeout_;
-  clock::time_point end_{};
-};
+// The queue's waits: mproc__deadline, plus the rule for its internal locks.
+using deadline = mproc__deadline;
+// For taking an internal lock: a poll still waits for a copy in progress (see queue.h).
+inline int64_t for_lock(const deadline& d) { return d.poll() ? MPROC_INFINITE : d.remaining_ms(); }
 
 enum class hook_op : int { unknown = -1, none = 0, put = 1, get = 2 };
 
@@ -382,12 +358,14 @@ void sleep_on(wait_list& w, const deadline& d, Ready ready) {
   wait_slot* slot = claim_slot(w, static_cast<uint32_t>(mproc__current_pid()));
   if (slot == nullptr) {  // more sleepers than slots: poll every millisecond
     uint32_t armed = w.armed.load(std::memory_order_relaxed);
-    if (!ready()) mproc__word_wait(futex_word(w.armed), armed, std::min<int64_t>(d.slice(), 1));
+    if (!ready()) {
+      mproc__word_wait(futex_word(w.armed), armed, std::min<int64_t>(d.slice_ms(kSliceMs), 1));
+    }
     return;
   }
   slot->state.store(kSlotArmed, std::memory_order_seq_cst);
   w.armed.fetch_add(1, std::memory_order_seq_cst);
-  if (!ready()) mproc__word_wait(futex_word(slot->state), kSlotArmed, d.slice());
+  if (!ready()) mproc__word_wait(futex_word(slot->state), kSlotArmed, d.slice_ms(kSliceMs));
   uint32_t armed = kSlotArmed;
   if (slot->state.compare_exchange_strong(armed, kSlotIdle, std::memory_order_seq_cst)) {
     w.armed.fetch_sub(1, std::memory_order_seq_cst);  // not woken: take ourselves off the count
@@ -522,7 +500,7 @@ enum class which { put, get };
 // Takes one side's lock, repairing after a dead owner. MPROC_E_TIMEOUT when d passed.
 inline mproc_status lock_side(mproc_queue* q, which s, const deadline& d, bool* woke_consumers) {
   side& sd = s == which::put ? q->c->put : q->c->get;
-  mproc_status st = mproc__mutex_lock(sd.mutex, d.for_lock());
+  mproc_status st = mproc__mutex_lock(sd.mutex, for_lock(d));
   if (st == MPROC_OK) return st;
   return lock_side_slow(q, sd, s, st, woke_consumers);
 }
@@ -555,7 +533,7 @@ mproc_status grow(mproc_queue* q, uint64_t need, const deadline& d, const char* 
     return mproc__failf(MPROC_E_FULL,
                         "%s: %s: timed out after %d ms waiting for a consumer's copy to finish "
                         "before growing the buffer",
-                        where, q->what, d.timeout());
+                        where, q->what, d.timeout_ms());
   }
   if (st != MPROC_OK) return st;
   uint64_t head = c->head.load(std::memory_order_acquire);
@@ -616,7 +594,7 @@ mproc_status closed_error(const char* where, const mproc_queue* q) {
 }
 
 std::string timeout_text(const deadline& d) {
-  return d.poll() ? std::string() : absl::StrFormat(" after %d ms", d.timeout());
+  return d.poll() ? std::string() : absl::StrFormat(" after %d ms", d.timeout_ms());
 }
 
 uint64_t qsize_of(const queue_control* c) {

@@ -398,7 +398,14 @@ mproc_status mproc__channel_recv(intptr_t handle, int64_t timeout_ms, mproc__cha
 mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t timeout_ms,
                                  const char* what, uint8_t* ready, size_t* count) {
   *count = 0;
-  std::vector<pollfd> p(n);
+  // A few handles (the usual case: poll on one connection) need no allocation.
+  pollfd few[8];
+  std::vector<pollfd> many;
+  pollfd* p = few;
+  if (n > sizeof few / sizeof few[0]) {
+    many.resize(n);
+    p = many.data();
+  }
   for (size_t i = 0; i < n; ++i) {
     if (handles[i] < 0 || handles[i] > INT_MAX) {
       return mproc__failf(MPROC_E_INVAL, "%s: handle %d (at index %d) is not a handle", what,
@@ -407,17 +414,22 @@ mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t time
     p[i] = pollfd{static_cast<int>(handles[i]), POLLIN, 0};
     ready[i] = 0;
   }
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  // No clock read for a poll (timeout 0) or an endless wait: a busy poll loop pays for poll only.
+  const int64_t deadline = timeout_ms <= 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
   for (;;) {
-    int64_t left = remaining(deadline);
-    int wait = left < 0 ? -1 : static_cast<int>(std::min<int64_t>(left, INT_MAX));
-    int r = ::poll(p.data(), static_cast<nfds_t>(n), wait);
+    int wait = 0;
+    if (timeout_ms < 0) {
+      wait = -1;
+    } else if (timeout_ms > 0) {
+      wait = static_cast<int>(std::min<int64_t>(remaining(deadline), INT_MAX));
+    }
+    int r = ::poll(p, static_cast<nfds_t>(n), wait);
     if (r < 0) {
       if (errno == EINTR) continue;
       return mproc__fail_os(errno, std::string(what) + ": poll");
     }
     if (r == 0) {
-      if (deadline >= 0 && mproc_posix::now_ms() >= deadline) return MPROC_OK;
+      if (timeout_ms == 0 || (deadline >= 0 && mproc_posix::now_ms() >= deadline)) return MPROC_OK;
       continue;
     }
     for (size_t i = 0; i < n; ++i) {
