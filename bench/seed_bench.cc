@@ -122,32 +122,11 @@ void PoolMap(benchmark::State& state, std::uint64_t n) {
   state.counters["workers"] = workers;
 }
 
-// One registration per size, so that the big sizes can have a fixed, small iteration count (a
-// 10^9 run takes about a second; three give a mean without making the whole run long).
-void Register(const char* variant, void (*fn)(benchmark::State&, std::uint64_t), bool fine) {
-  std::vector<std::int64_t> sizes;
-  for (std::int64_t n = 1000; n <= 1000000000; n *= 10) {
-    sizes.push_back(n);
-    if (fine && n <= 100000) {
-      sizes.push_back(2 * n);
-      sizes.push_back(5 * n);
-    }
-  }
-  for (std::int64_t n : sizes) {
-    auto* b = benchmark::RegisterBenchmark(
-        (std::string("seed/") + variant + "/" + std::to_string(n)).c_str(), fn,
-        static_cast<std::uint64_t>(n));
-    b->UseRealTime()->Unit(n >= 10000000 ? benchmark::kMillisecond
-                                                 : benchmark::kMicrosecond);
-    if (n >= 1000000000) b->Iterations(3);
-  }
-}
-
 const bool registered = [] {
-  Register("serial", Serial, true);
-  Register("threads2", Threads2, false);
-  Register("processes2", Processes2, true);
-  Register("pool", PoolMap, true);
+  seed_register("serial", Serial, true);
+  seed_register("threads2", Threads2, false);
+  seed_register("processes2", Processes2, true);
+  seed_register("pool", PoolMap, true);
   return true;
 }();
 

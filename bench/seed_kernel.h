@@ -9,8 +9,11 @@
 #ifndef MPROC_BENCH_SEED_KERNEL_H
 #define MPROC_BENCH_SEED_KERNEL_H
 
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 // __extension__: the build is strict ISO C++17 with -Wpedantic, which has no 128-bit integer.
 __extension__ typedef unsigned __int128 seed_u128;
@@ -44,6 +47,29 @@ inline std::string seed_to_string(seed_u128 v) {
     v /= 10;
   }
   return s;
+}
+
+// Registers seed/<variant>/<N> for N = 10^3 ... 10^9 (and 2, 5 x 10^k up to 5 x 10^5 when `fine`,
+// for the break-even), the same sizes in mproc's rows and the floor's. One registration per size,
+// so that the biggest can have a small fixed iteration count (a 10^9 run takes about a second;
+// three give a mean without making the whole run long).
+inline void seed_register(const char* variant, void (*fn)(benchmark::State&, std::uint64_t),
+                          bool fine) {
+  std::vector<std::int64_t> sizes;
+  for (std::int64_t n = 1000; n <= 1000000000; n *= 10) {
+    sizes.push_back(n);
+    if (fine && n <= 100000) {
+      sizes.push_back(2 * n);
+      sizes.push_back(5 * n);
+    }
+  }
+  for (std::int64_t n : sizes) {
+    auto* b = benchmark::RegisterBenchmark(
+        (std::string("seed/") + variant + "/" + std::to_string(n)).c_str(), fn,
+        static_cast<std::uint64_t>(n));
+    b->UseRealTime()->Unit(n >= 10000000 ? benchmark::kMillisecond : benchmark::kMicrosecond);
+    if (n >= 1000000000) b->Iterations(3);
+  }
 }
 
 #endif  // MPROC_BENCH_SEED_KERNEL_H

@@ -171,30 +171,11 @@ void PrePool(benchmark::State& state, std::uint64_t n) {
   ::munmap(mem, sizeof(Shared));
 }
 
-// The same sizes as bench/seed_bench.cc.
-void Register(const char* variant, void (*fn)(benchmark::State&, std::uint64_t), bool fine) {
-  std::vector<std::int64_t> sizes;
-  for (std::int64_t n = 1000; n <= 1000000000; n *= 10) {
-    sizes.push_back(n);
-    if (fine && n <= 100000) {
-      sizes.push_back(2 * n);
-      sizes.push_back(5 * n);
-    }
-  }
-  for (std::int64_t n : sizes) {
-    auto* b = benchmark::RegisterBenchmark(
-        (std::string("seed/") + variant + "/" + std::to_string(n)).c_str(), fn,
-        static_cast<std::uint64_t>(n));
-    b->UseRealTime()->Unit(n >= 10000000 ? benchmark::kMillisecond : benchmark::kMicrosecond);
-    if (n >= 1000000000) b->Iterations(3);
-  }
-}
-
 const bool registered = [] {
-  Register("serial", Serial, true);
-  Register("threads2", Threads2, false);
-  Register("processes2", Processes2, true);
-  Register("pool", PrePool, true);
+  seed_register("serial", Serial, true);
+  seed_register("threads2", Threads2, false);
+  seed_register("processes2", Processes2, true);
+  seed_register("pool", PrePool, true);
   return true;
 }();
 
