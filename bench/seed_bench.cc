@@ -123,10 +123,10 @@ void PoolMap(benchmark::State& state, std::uint64_t n) {
 }
 
 const bool registered = [] {
-  seed_register("serial", Serial, true);
-  seed_register("threads2", Threads2, false);
-  seed_register("processes2", Processes2, true);
-  seed_register("pool", PoolMap, true);
+  seed_register({{"serial", Serial, true},
+                 {"threads2", Threads2, false},
+                 {"processes2", Processes2, true},
+                 {"pool", PoolMap, true}});
   return true;
 }();
 

@@ -172,10 +172,10 @@ void PrePool(benchmark::State& state, std::uint64_t n) {
 }
 
 const bool registered = [] {
-  seed_register("serial", Serial, true);
-  seed_register("threads2", Threads2, false);
-  seed_register("processes2", Processes2, true);
-  seed_register("pool", PrePool, true);
+  seed_register({{"serial", Serial, true},
+                 {"threads2", Threads2, false},
+                 {"processes2", Processes2, true},
+                 {"pool", PrePool, true}});
   return true;
 }();
 
