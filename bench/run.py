@@ -2,10 +2,11 @@
 """Runs mproc's benchmarks, the raw OS floor and the same workloads in CPython in one go, and
 prints one table: row, mproc, Python, floor, mproc/Python, mproc/floor, target.
 
-    python3 bench/run.py [--build build/posix] [--filter REGEX] [--write bench/RESULTS.md]
+    python3 bench/run.py [--build build/posix] [--filter REGEX] [--rounds N] [--write bench/RESULTS.md]
 
 Every comparison is made within one run, as a ratio: the machine is shared and noisy, so absolute
-numbers from different runs do not compare. Times are per operation (lower is better); rates are
+numbers from different runs do not compare. --rounds N runs the three programs N times,
+interleaved, and shows each row's median (a whole round takes about 3.5 min here). Times are per operation (lower is better); rates are
 per second (higher is better); the unit column says which.
 """
 import argparse
@@ -78,6 +79,29 @@ def run_python(script, filt, seconds):
             continue
         rows[r.pop("row")] = r
     return rows
+
+
+def median_rows(rounds):
+    """One row set from several rounds of the same program: per row, the median time or rate of
+    the rounds where it ran (an error only if it failed in every round)."""
+    out = {}
+    for name in sorted(set(n for r in rounds for n in r)):
+        ok = [r[name] for r in rounds if name in r and "error" not in r[name]]
+        if not ok:
+            out[name] = next(r[name] for r in rounds if name in r)
+            continue
+        key = "seconds" if "seconds" in ok[0] else "rate"
+        ok = sorted(ok, key=lambda x: x[key])
+        out[name] = dict(ok[len(ok) // 2])
+    return out
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def value(r, unit):
@@ -227,16 +251,27 @@ def main():
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build", "posix"))
     ap.add_argument("--filter", default="")
     ap.add_argument("--min-time", default="0.5")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the three programs this many times, interleaved; show medians")
     ap.add_argument("--write", help="also write the table and the machine to this file")
     a = ap.parse_args()
     bench_dir = os.path.join(a.build, "bench")
-    mproc = run_google_benchmark(os.path.join(bench_dir, "mproc_bench"), a.filter, a.min_time)
-    floor = run_google_benchmark(os.path.join(bench_dir, "mproc_bench_limits"), a.filter, a.min_time)
-    python = {}
-    for script in sorted(os.listdir(os.path.join(HERE, "python"))):
-        if script.endswith("_bench.py"):
-            python.update(run_python(os.path.join(HERE, "python", script), a.filter,
-                                     float(a.min_time) * 2))
+    load_before = loadavg()
+    rounds = {"mproc": [], "floor": [], "python": []}
+    # Rounds interleave the three programs, so that each is sampled at several moments of a
+    # machine whose load drifts; the table shows each row's median over the rounds.
+    for _ in range(a.rounds):
+        rounds["mproc"].append(run_google_benchmark(os.path.join(bench_dir, "mproc_bench"),
+                                                    a.filter, a.min_time))
+        rounds["floor"].append(run_google_benchmark(os.path.join(bench_dir, "mproc_bench_limits"),
+                                                    a.filter, a.min_time))
+        python = {}
+        for script in sorted(os.listdir(os.path.join(HERE, "python"))):
+            if script.endswith("_bench.py"):
+                python.update(run_python(os.path.join(HERE, "python", script), a.filter,
+                                         float(a.min_time) * 2))
+        rounds["python"].append(python)
+    mproc, floor, python = (median_rows(rounds[k]) for k in ("mproc", "floor", "python"))
     # The seed rows are many (4 variants x 15 sizes): they get their own table, not the main one.
     not_seed = lambda rows: {k: v for k, v in rows.items() if not k.startswith("seed/")}
     parts = []
@@ -257,8 +292,10 @@ def main():
         with open(a.write, "w") as f:
             f.write(f"# Benchmark results\n\nLast run: {datetime.date.today()} on {platform.node()}: "
                     f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, "
-                    f"Python {platform.python_version()}.\nCommand: `python3 bench/run.py "
-                    f"--write bench/RESULTS.md` (after `cmake --build --preset posix`).\n\n"
+                    f"Python {platform.python_version()}; load average {load_before} before, "
+                    f"{loadavg()} after.\nCommand: `python3 bench/run.py --rounds {a.rounds} "
+                    f"--write bench/RESULTS.md` (after `cmake --build --preset posix`); each "
+                    f"cell is the median of {a.rounds} interleaved round(s).\n\n"
                     f"{text}\n")
 
 
