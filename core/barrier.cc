@@ -6,7 +6,9 @@
 // forever. Here every round has a number instead: the round ends (released, or broken by a
 // timeout, abort or reset) by moving to the next number, and each sleeper looks up how its own
 // round ended. Nobody has to leave, so a dead party cannot wedge the barrier: it counts as having
-// arrived, as it did.
+// arrived, as it did. That holds also when it dies holding the internal mutex between changes
+// (just after arriving, or just after waking): only a death in the middle of a change — ending a
+// round, or running the action — breaks the barrier, which `changing` tells apart.
 #include "mproc/barrier.h"
 
 #include <atomic>
@@ -31,8 +33,8 @@ struct barrier_state {
   std::atomic<uint32_t> count;     // parties arrived in the current round
   std::atomic<uint32_t> broken;    // 1 after abort, a timeout or a failed action, until reset
   std::atomic<uint32_t> sleepers;  // threads asleep on round, so that a change skips the wake
+  std::atomic<uint32_t> changing;  // 1 while a multi-step change (or the action) is under way
   uint32_t parties;
-  uint32_t reserved;
   int64_t default_timeout_ms;        // MPROC_INFINITE: none
   uint64_t released[kHistory / 64];  // bit (n % kHistory): round n ended released
   char action[256];                  // registered name; "" when none
@@ -65,12 +67,15 @@ mproc_barrier* wrap(mproc__object* raw) {
 // Under the mutex: ends the current round, released or not, and wakes its sleepers.
 void end_round(mproc_barrier* b, bool released) {
   barrier_state* s = b->st;
+  s->changing.store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);  // marked before any part of the change
   uint32_t n = s->round.load(std::memory_order_relaxed);
   uint64_t bit = uint64_t{1} << (n % 64);
   uint64_t& word = s->released[(n % kHistory) / 64];
   word = released ? (word | bit) : (word & ~bit);
   s->count.store(0, std::memory_order_relaxed);
   s->round.store(n + 1, std::memory_order_seq_cst);
+  s->changing.store(0, std::memory_order_relaxed);
   if (s->sleepers.load(std::memory_order_seq_cst) > 0) {
     mproc__word_wake(futex_word(&s->round), INT32_MAX);
   }
@@ -84,17 +89,28 @@ bool was_released(const mproc_barrier* b, uint32_t n) {
 
 // Under the mutex: breaks the barrier; the sleepers of the current round wake up broken.
 void break_barrier(mproc_barrier* b) {
+  b->st->changing.store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   b->st->broken.store(1, std::memory_order_relaxed);
-  if (b->st->count.load(std::memory_order_relaxed) > 0) end_round(b, false);
+  if (b->st->count.load(std::memory_order_relaxed) > 0) {
+    end_round(b, false);  // clears changing
+  } else {
+    b->st->changing.store(0, std::memory_order_relaxed);
+  }
 }
 
-// A process that died holding the mutex was in the middle of a change (or of the action):
-// nobody can vouch for the round, so the barrier breaks, and the mutex is usable again.
+// A process that died holding the mutex between changes left a consistent barrier (a party that
+// arrived counts as arrived). One that died in the middle of a change or of the action leaves a
+// round nobody can vouch for: the barrier breaks and that round ends, so its sleepers wake up
+// (even if the count was already cleared). Either way the mutex is usable again.
 mproc_status lock(mproc_barrier* b, const char* where) {
   mproc_status st = mproc__mutex_lock(b->mutex, MPROC_INFINITE);
   if (st == MPROC_OK) return MPROC_OK;
   if (st == MPROC_E_OWNER_DIED) {
-    break_barrier(b);
+    if (b->st->changing.load(std::memory_order_relaxed) != 0) {
+      b->st->broken.store(1, std::memory_order_relaxed);
+      end_round(b, false);
+    }
     mproc__mutex_consistent(b->mutex);
     return MPROC_OK;
   }
@@ -206,6 +222,10 @@ MPROC_API mproc_status mproc_barrier_wait(mproc_barrier* b, int64_t timeout_ms, 
   }
   const uint32_t my_round = s->round.load(std::memory_order_relaxed);
   const uint32_t arrived = s->count.load(std::memory_order_relaxed);
+  // The last arrival ends the round (and runs the action, user code, under the mutex): marked
+  // before its count shows, so that dying anywhere from here on breaks the barrier.
+  if (arrived + 1 == s->parties) s->changing.store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   s->count.store(arrived + 1, std::memory_order_relaxed);
   if (index != nullptr) *index = arrived;
 
@@ -257,8 +277,14 @@ MPROC_API mproc_status mproc_barrier_reset(mproc_barrier* b) {
   mproc_status st = lock(b, where);
   if (st != MPROC_OK) return st;
   // The current round's sleepers wake up broken; the barrier is empty and whole again.
+  b->st->changing.store(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   b->st->broken.store(0, std::memory_order_relaxed);
-  if (b->st->count.load(std::memory_order_relaxed) > 0) end_round(b, false);
+  if (b->st->count.load(std::memory_order_relaxed) > 0) {
+    end_round(b, false);  // clears changing
+  } else {
+    b->st->changing.store(0, std::memory_order_relaxed);
+  }
   unlock(b);
   return MPROC_OK;
 }
