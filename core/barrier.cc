@@ -12,10 +12,14 @@
 #include "mproc/barrier.h"
 
 #include <atomic>
+#include <chrono>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "backends/backend.h"
 #include "core/deadline.h"
@@ -119,6 +123,19 @@ mproc_status lock(mproc_barrier* b, const char* where) {
 }
 
 void unlock(mproc_barrier* b) { mproc__mutex_unlock(b->mutex); }
+
+// MPROC_TEST_BARRIER_PAUSE (test only, see mproc/barrier.h): stops an arriving wait, lock held,
+// so that the suite can kill the process at exactly that point. `last`: this arrival ends the
+// round. Read on every wait: barrier waits sleep anyway, a getenv is nothing beside that.
+void maybe_pause(bool last) {
+  const char* v = std::getenv("MPROC_TEST_BARRIER_PAUSE");
+  if (v == nullptr) return;
+  const std::string s(v);
+  const std::string want = last ? "last:" : "arrived:";
+  if (s.rfind(want, 0) != 0) return;
+  if (std::FILE* f = std::fopen(s.substr(want.size()).c_str(), "w")) std::fclose(f);
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
 
 // Under the mutex: the last to arrive runs the action. Returns "" or why it failed.
 std::string run_action(mproc_barrier* b) {
@@ -228,6 +245,7 @@ MPROC_API mproc_status mproc_barrier_wait(mproc_barrier* b, int64_t timeout_ms, 
   std::atomic_signal_fence(std::memory_order_seq_cst);
   s->count.store(arrived + 1, std::memory_order_relaxed);
   if (index != nullptr) *index = arrived;
+  maybe_pause(arrived + 1 == s->parties);
 
   if (arrived + 1 == s->parties) {
     std::string why = run_action(b);

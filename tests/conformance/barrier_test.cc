@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -53,6 +55,14 @@ void expect_broken(mproc::Barrier b) {
     mproc::exit(4);
   }
   mproc::exit(3);
+}
+
+// Waits on the barrier with MPROC_TEST_BARRIER_PAUSE set: stops at `point` ("arrived" or "last")
+// with the barrier's lock held, creates `marker`, and sleeps until the test kills it.
+void wait_then_pause(mproc::Barrier b, std::string point, std::string marker) {
+  ::setenv("MPROC_TEST_BARRIER_PAUSE", (point + ":" + marker).c_str(), 1);
+  b.wait(std::chrono::seconds(60));
+  mproc::exit(3);  // never reached
 }
 
 }  // namespace barrier_test
@@ -151,6 +161,52 @@ TEST_P(BarrierTest, APartyKilledWhileWaitingCountsAsArrivedAndTheBarrierGoesOn) 
   for (int round = 0; round < 3; ++round) EXPECT_LT(b.wait(kJoinTimeout), 2u);
   ASSERT_TRUE(q.join(kJoinTimeout));
   EXPECT_EQ(q.exitcode(), 0) << q.failure().value_or("");
+}
+
+TEST_P(BarrierTest, APartyKilledHoldingTheLockJustAfterArrivingStillCountsAsArrived) {
+  mproc_test::TempDir dir;
+  mproc::Barrier b(2);
+  mproc::Process p(ctx(), mproc::fn<&wait_then_pause>, b, std::string("arrived"),
+                   dir.file("paused"));
+  p.start();
+  ASSERT_TRUE(mproc_test::eventually([&] { return mproc_test::file_exists(dir.file("paused")); }));
+  p.kill();  // inside the barrier's internal lock, between two changes
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  EXPECT_EQ(b.wait(kJoinTimeout), 1u) << "the dead party had arrived: this completes the round";
+  EXPECT_FALSE(b.broken());
+}
+
+TEST_P(BarrierTest, TheLastPartyKilledWhileEndingTheRoundBreaksItAndWakesTheWaiters) {
+  mproc_test::TempDir dir;
+  mproc::Barrier b(2);
+  std::atomic<int> outcome{-1};  // 1: woke up broken; 0: passed; 2: another error
+  std::thread sleeper([&] {
+    try {
+      b.wait(std::chrono::seconds(60));
+      outcome = 0;
+    } catch (const mproc::broken_barrier_error&) {
+      outcome = 1;
+    } catch (...) {
+      outcome = 2;
+    }
+  });
+  ASSERT_TRUE(mproc_test::eventually([&] { return b.n_waiting() == 1; }));
+  mproc::Process p(ctx(), mproc::fn<&wait_then_pause>, b, std::string("last"), dir.file("paused"));
+  p.start();
+  ASSERT_TRUE(mproc_test::eventually([&] { return mproc_test::file_exists(dir.file("paused")); }));
+  p.kill();  // the round is half ended: nobody can vouch for it
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  // The next use of the barrier finds the dead owner, breaks the barrier and ends the round.
+  EXPECT_THROW(b.wait(kJoinTimeout), mproc::broken_barrier_error);
+  sleeper.join();
+  EXPECT_EQ(outcome.load(), 1) << "the sleeper must wake up broken, not pass or sleep on";
+  EXPECT_TRUE(b.broken());
+  b.reset();
+  mproc::Array<int> indices(3);
+  mproc::Process q(ctx(), mproc::fn<&pass_rounds>, b, indices, 1, 1);
+  q.start();
+  EXPECT_LT(b.wait(kJoinTimeout), 2u) << "reset makes it usable again";
+  ASSERT_TRUE(q.join(kJoinTimeout));
 }
 
 MPROC_INSTANTIATE_FOR_METHODS(BarrierTest);

@@ -13,10 +13,16 @@
  * registration of it, called with no arguments. Every process must register it (C++: mproc::fn
  * does this before main).
  *
- * Processes that die: a party killed while it waits has arrived, and the round still completes
- * when the others arrive (Python's barrier would stay stuck after that round); one killed inside
- * the barrier's short internal critical section, or while running the action, breaks the barrier
- * instead of leaving it locked.
+ * Processes that die: a party killed after it arrived (asleep, or still inside the barrier's
+ * internal lock) has arrived, and the round still completes when the others arrive (Python's
+ * barrier would stay stuck after that round); one killed while ending a round — the last arrival,
+ * also while it runs the action — breaks the barrier and wakes that round's waiters with
+ * MPROC_E_BROKEN (at the next use of the barrier by any process), instead of leaving it locked.
+ *
+ * Testing only: when the environment variable MPROC_TEST_BARRIER_PAUSE is "arrived:<path>" (or
+ * "last:<path>") in a process, its waits that arrive (or arrive last) stop right there, with the
+ * barrier's internal lock held, create the file <path> and sleep until the process is killed. The
+ * conformance suite uses it to kill a party at exactly those points. Never set it otherwise.
  *
  * Pass it to a child with mproc_barrier_handle + mproc_process_add_handle; open it there with
  * mproc_barrier_open. Handles are thread-safe. */
