@@ -515,13 +515,7 @@ class Pool {
   // (nothing when F returns nothing). The first failure of any chunk is thrown.
   template <auto F, class Range>
   detail::map_result_t<F> map(fn_t<F> f, const Range& range, std::size_t chunksize = 0) {
-    auto source = submit_map<false>(f, range, chunksize);
-    source->wait_ms(-1);
-    if constexpr (std::is_void_v<detail::task_result_t<F>>) {
-      source->value();
-    } else {
-      return source->take();
-    }
+    return run_map<false>(f, range, chunksize);
   }
 
   template <auto F, class Range>
@@ -534,23 +528,13 @@ class Pool {
   AsyncResult<detail::map_result_t<F>> map_async(fn_t<F> f, const Range& range,
                                                  std::size_t chunksize, OnResult on_result,
                                                  OnError on_error = nullptr) {
-    using R = detail::map_result_t<F>;
-    auto source = submit_map<false>(f, range, chunksize);
-    attach<R>(source, detail::adapt_callback<R>(std::move(on_result)),
-           detail::adapt_error_callback(std::move(on_error)));
-    return AsyncResult<R>(source);
+    return map_async_with<false>(f, range, chunksize, std::move(on_result), std::move(on_error));
   }
 
   // F(args...) for every element, which is a tuple (or pair) of F's arguments (Python's starmap).
   template <auto F, class Range>
   detail::map_result_t<F> starmap(fn_t<F> f, const Range& range, std::size_t chunksize = 0) {
-    auto source = submit_map<true>(f, range, chunksize);
-    source->wait_ms(-1);
-    if constexpr (std::is_void_v<detail::task_result_t<F>>) {
-      source->value();
-    } else {
-      return source->take();
-    }
+    return run_map<true>(f, range, chunksize);
   }
 
   template <auto F, class Range>
@@ -563,11 +547,7 @@ class Pool {
   AsyncResult<detail::map_result_t<F>> starmap_async(fn_t<F> f, const Range& range,
                                                      std::size_t chunksize, OnResult on_result,
                                                      OnError on_error = nullptr) {
-    using R = detail::map_result_t<F>;
-    auto source = submit_map<true>(f, range, chunksize);
-    attach<R>(source, detail::adapt_callback<R>(std::move(on_result)),
-           detail::adapt_error_callback(std::move(on_error)));
-    return AsyncResult<R>(source);
+    return map_async_with<true>(f, range, chunksize, std::move(on_result), std::move(on_error));
   }
 
   // ---- imap ----
@@ -669,6 +649,30 @@ class Pool {
                                          bytes.size(), &h));
     return std::make_shared<detail::pool_source<detail::task_result_t<F>, false>>(
         detail::result_ptr(h));
+  }
+
+  // map / starmap: submit, wait, and give the values (or throw the first failure).
+  template <bool Star, auto F, class Range>
+  detail::map_result_t<F> run_map(fn_t<F> f, const Range& range, std::size_t chunksize) {
+    auto source = submit_map<Star>(f, range, chunksize);
+    source->wait_ms(-1);
+    if constexpr (std::is_void_v<detail::task_result_t<F>>) {
+      source->value();
+    } else {
+      return source->take();
+    }
+  }
+
+  // map_async / starmap_async with callbacks.
+  template <bool Star, auto F, class Range, class OnResult, class OnError>
+  AsyncResult<detail::map_result_t<F>> map_async_with(fn_t<F> f, const Range& range,
+                                                      std::size_t chunksize, OnResult on_result,
+                                                      OnError on_error) {
+    using R = detail::map_result_t<F>;
+    auto source = submit_map<Star>(f, range, chunksize);
+    attach<R>(source, detail::adapt_callback<R>(std::move(on_result)),
+              detail::adapt_error_callback(std::move(on_error)));
+    return AsyncResult<R>(source);
   }
 
   // Encodes the range a chunk at a time into one reused buffer and hands each chunk over at once,
