@@ -18,7 +18,7 @@
 struct mproc_connection {
   // -1 once closed. Atomic so that a thread reading it while another closes is a defined race
   // (the API still forbids closing while another thread uses the connection).
-  std::atomic<intptr_t> fd{-1};
+  std::atomic<intptr_t> fd{MPROC__NO_HANDLE};
   mproc_connection_mode mode = MPROC_CONNECTION_DUPLEX;
   uint64_t max_message = 0;
   std::string name;
@@ -62,7 +62,7 @@ std::unique_ptr<mproc_connection> make_connection(intptr_t fd, mproc_connection_
 mproc_status require_open(const char* where, const mproc_connection* c, intptr_t* fd) {
   if (c == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: connection is NULL", where);
   *fd = c->fd.load(std::memory_order_acquire);
-  if (*fd < 0) return mproc__failf(MPROC_E_CLOSED, "%s: %s is closed", where, c->describe);
+  if (!mproc__handle_valid(*fd)) return mproc__failf(MPROC_E_CLOSED, "%s: %s is closed", where, c->describe);
   return MPROC_OK;
 }
 
@@ -171,7 +171,7 @@ MPROC_API mproc_status mproc_pipe_create(int duplex, const mproc_pipe_options* o
                         kMaxPipeName);
   }
   std::string what = std::string(where) + ": Pipe '" + name + "'";
-  intptr_t a = -1, b = -1;
+  intptr_t a = MPROC__NO_HANDLE, b = MPROC__NO_HANDLE;
   st = mproc__channel_pair(duplex != 0, what.c_str(), &a, &b);
   if (st != MPROC_OK) return st;
   *end0 = make_connection(a, duplex ? MPROC_CONNECTION_DUPLEX : MPROC_CONNECTION_RECV_ONLY,
@@ -207,7 +207,7 @@ MPROC_API mproc_status mproc_connection_open(intptr_t handle, const mproc_connec
                         name, kMaxPipeName + 3);
   }
   std::string what = std::string(where) + ": Connection '" + name + "'";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   st = mproc__channel_open(handle, what.c_str(), &fd);
   if (st != MPROC_OK) return st;
   *out = make_connection(fd, o.mode, o.max_message_size, name).release();
@@ -217,7 +217,7 @@ MPROC_API mproc_status mproc_connection_open(intptr_t handle, const mproc_connec
 MPROC_API mproc_status mproc_connection_send_bytes(mproc_connection* c, const void* data,
                                                    size_t len, int64_t timeout_ms) {
   const char* where = "mproc_connection_send_bytes";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (data == nullptr && len > 0) {
@@ -252,7 +252,7 @@ MPROC_API mproc_status mproc_connection_send_bytes(mproc_connection* c, const vo
 MPROC_API mproc_status mproc_connection_recv_bytes(mproc_connection* c, void* buf, size_t cap,
                                                    int64_t timeout_ms, size_t* len) {
   const char* where = "mproc_connection_recv_bytes";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (len == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: len is NULL", where, c->describe);
@@ -296,7 +296,7 @@ MPROC_API mproc_status mproc_connection_recv_bytes_alloc(mproc_connection* c, si
                                                          int64_t timeout_ms, void** data,
                                                          size_t* len) {
   const char* where = "mproc_connection_recv_bytes_alloc";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (data == nullptr || len == nullptr) {
@@ -341,7 +341,7 @@ MPROC_API mproc_status mproc_connection_recv_bytes_alloc(mproc_connection* c, si
 
 MPROC_API mproc_status mproc_connection_poll(mproc_connection* c, int64_t timeout_ms, int* ready) {
   const char* where = "mproc_connection_poll";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (ready == nullptr) {
@@ -366,8 +366,8 @@ MPROC_API mproc_status mproc_connection_poll(mproc_connection* c, int64_t timeou
 
 MPROC_API mproc_status mproc_connection_close(mproc_connection* c) {
   if (c == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_connection_close: connection is NULL");
-  intptr_t fd = c->fd.exchange(-1, std::memory_order_acq_rel);
-  if (fd >= 0) {
+  intptr_t fd = c->fd.exchange(MPROC__NO_HANDLE, std::memory_order_acq_rel);
+  if (mproc__handle_valid(fd)) {
     mproc__handle_close(fd);
     c->held = mproc__channel_held();  // a kept message dies with the connection
     c->has_held.store(false, std::memory_order_release);
@@ -383,7 +383,7 @@ MPROC_API void mproc_connection_destroy(mproc_connection* c) {
 
 MPROC_API mproc_status mproc_connection_handle(const mproc_connection* c, intptr_t* out) {
   const char* where = "mproc_connection_handle";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, c->describe);
@@ -393,7 +393,7 @@ MPROC_API mproc_status mproc_connection_handle(const mproc_connection* c, intptr
 
 MPROC_API mproc_status mproc_connection_fileno(const mproc_connection* c, intptr_t* out) {
   const char* where = "mproc_connection_fileno";
-  intptr_t fd = -1;
+  intptr_t fd = MPROC__NO_HANDLE;
   mproc_status st = require_open(where, c, &fd);
   if (st != MPROC_OK) return st;
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, c->describe);
@@ -414,7 +414,7 @@ MPROC_API uint64_t mproc_connection_max_message_size(const mproc_connection* c) 
 }
 
 MPROC_API int mproc_connection_closed(const mproc_connection* c) {
-  return (c == nullptr || c->fd.load(std::memory_order_acquire) < 0) ? 1 : 0;
+  return (c == nullptr || !mproc__handle_valid(c->fd.load(std::memory_order_acquire))) ? 1 : 0;
 }
 
 }  // extern "C"

@@ -261,7 +261,7 @@ struct worker_slot {
   mproc__worker_ctl* ctl = nullptr;
   mproc__ring tasks, results;
   int64_t pid = 0;
-  intptr_t sentinel = -1;
+  intptr_t sentinel = MPROC__NO_HANDLE;
   std::string describe;  // "worker PoolWorker-3 (pid 1234)"
   std::string where;     // " (in PoolWorker-3, pid 1234)"
 

@@ -32,7 +32,7 @@ struct Worker {
   std::unique_ptr<mproc__object> seg;
   mproc__worker_ctl* ctl = nullptr;
   mproc__ring tasks, results;
-  intptr_t notifier = -1;
+  intptr_t notifier = MPROC__NO_HANDLE;
   mproc__worker_config cfg;
   std::string body;  // the current task's body, reused
   mproc__bytes out;  // the current result message, reused
@@ -240,7 +240,7 @@ int worker_main(const void* args, size_t len, mproc_call* outer, void*) {
   if (!mproc__worker_config_decode(args, len, &w.cfg)) {
     return fail(outer, "pool worker: malformed start record");
   }
-  intptr_t seg_handle = -1;
+  intptr_t seg_handle = MPROC__NO_HANDLE;
   if (mproc__inherited_handle(0, &seg_handle) != MPROC_OK ||
       mproc__inherited_handle(1, &w.notifier) != MPROC_OK) {
     return fail(outer, "pool worker: " + std::string(mproc_last_error()));

@@ -225,7 +225,7 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
     return mproc__failf(MPROC_E_RANGE, "%s: %s already carries %d handles, the most a child can get",
                         where, describe(p), kMaxHandles);
   }
-  intptr_t dup = -1;
+  intptr_t dup = MPROC__NO_HANDLE;
   std::string what = std::string(where) + ": " + describe(p);
   mproc_status st = mproc__handle_dup(handle, what.c_str(), &dup);
   if (st != MPROC_OK) return st;
@@ -245,7 +245,7 @@ MPROC_API mproc_status mproc_handle_dup(intptr_t handle, intptr_t* out) {
 }
 
 MPROC_API void mproc_handle_close(intptr_t handle) {
-  if (handle >= 0) mproc__handle_close(handle);
+  if (mproc__handle_valid(handle)) mproc__handle_close(handle);
 }
 
 MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out) {

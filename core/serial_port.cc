@@ -118,7 +118,7 @@ void release(mproc_serial* s) {
   }
   mproc__tty_close(s->tty);
   s->tty = nullptr;
-  s->handle = -1;
+  s->handle = MPROC__NO_HANDLE;
 }
 
 mproc_status open_sp(mproc_serial* s, const std::string& what) {

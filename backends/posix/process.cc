@@ -208,8 +208,7 @@ int decode_wait_status(const siginfo_t& si) {
 }  // namespace
 
 const mproc__caps& mproc__backend_caps() {
-  static const mproc__caps caps{/*fork=*/true, /*forkserver=*/true, /*shared_memory=*/true,
-                                /*process_locks=*/true};
+  static const mproc__caps caps{/*fork=*/true, /*forkserver=*/true};
   return caps;
 }
 
