@@ -115,8 +115,8 @@ size_t mproc__lock_block_size() {
   return (tail_offset() + sizeof(mproc__lock_tail) + 63) & ~size_t{63};
 }
 
-mproc_status mproc__lock_block_init(void* block, bool recursive) {
-  mproc_status st = mproc__mutex_init(block, false);
+mproc_status mproc__lock_block_init(mproc__shm* shm, void* block, bool recursive) {
+  mproc_status st = mproc__mutex_init(shm, block, false);
   if (st != MPROC_OK) return st;
   mproc__lock_tail* t = tail_of(block);
   t->recursive = recursive ? 1 : 0;
@@ -161,7 +161,8 @@ std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
 mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, std::string what) {
   auto* l = new mproc_lock;
   l->obj = std::move(obj);
-  l->mutex = block;
+  l->block = block;
+  l->mutex = mproc__mutex_open(l->obj->shm(), block);
   l->tail = tail_of(block);
   l->recursive = l->tail->recursive != 0;
   l->what = std::move(what);
@@ -272,7 +273,7 @@ MPROC_API mproc_status mproc_lock_create(const mproc_lock_options* opts, mproc_l
   st = mproc__object::create(kind, 0, 0, mproc__lock_block_size(), o.name, &raw);
   if (st != MPROC_OK) return st;
   std::shared_ptr<mproc__object> obj = mproc__lock_holder(raw);
-  st = mproc__lock_block_init(obj->payload(), o.recursive != 0);
+  st = mproc__lock_block_init(obj->shm(), obj->payload(), o.recursive != 0);
   if (st != MPROC_OK) return st;
   std::string what = obj->describe();
   *out = mproc__lock_make(std::move(obj), raw->payload(), std::move(what));

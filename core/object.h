@@ -4,6 +4,7 @@
 #ifndef MPROC_CORE_OBJECT_H
 #define MPROC_CORE_OBJECT_H
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,7 +38,7 @@ struct alignas(64) mproc__object_header {
   uint32_t elem_size;
   uint64_t payload_size;  // bytes after the header
   int64_t creator_pid;
-  char name[64];          // NUL-terminated
+  char name[64];  // NUL-terminated
 };
 
 // One mapped shared object. The payload follows the header, 64-byte aligned.
@@ -54,8 +55,7 @@ class mproc__object {
   // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise, and also when the
   // handle is valid but not shared memory (a pipe, a file). The segment may be larger than
   // header + payload (queues grow theirs).
-  static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code,
-                           mproc__object** out);
+  static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code, mproc__object** out);
   // Maps the object behind a handle whatever its kind (checking only that it is an mproc object),
   // for callers that accept several kinds (a lock opens from a Lock, an RLock, or a Value with
   // its lock). `expected` names what the caller wanted, for the message.
@@ -65,6 +65,14 @@ class mproc__object {
   void* payload() const { return payload_; }
   size_t payload_size() const { return static_cast<size_t>(header_->payload_size); }
   intptr_t handle() const { return mproc__shm_handle(shm_); }
+  // This process's mapping, for opening the object's wait words and mutexes (backends/sync.h).
+  mproc__shm* shm() const { return shm_; }
+  // Opens one of the object's wait words (an atomic inside its mapping) in this process; closed
+  // with mproc__word_close.
+  mproc__word* open_word(std::atomic<uint32_t>* word) const {
+    static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "a plain word");
+    return mproc__word_open(shm_, reinterpret_cast<uint32_t*>(word));
+  }
   const char* name() const { return header_->name; }
   // "Queue 'jobs'": how messages name the object.
   std::string describe() const;
@@ -74,6 +82,21 @@ class mproc__object {
   mproc__shm* shm_ = nullptr;
   mproc__object_header* header_ = nullptr;
   void* payload_ = nullptr;
+};
+
+// A wait word opened for one wait or wake, for words picked at run time (a Condition's waiter
+// slots, a Queue's wait list): opening is cheap (backends/sync.h), keeping one per slot is not.
+class mproc__word_use {
+ public:
+  mproc__word_use(const mproc__object& obj, std::atomic<uint32_t>* word)
+      : w_(obj.open_word(word)) {}
+  ~mproc__word_use() { mproc__word_close(w_); }
+  mproc__word_use(const mproc__word_use&) = delete;
+  mproc__word_use& operator=(const mproc__word_use&) = delete;
+  mproc__word* get() const { return w_; }
+
+ private:
+  mproc__word* w_;
 };
 
 #endif  // MPROC_CORE_OBJECT_H

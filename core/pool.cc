@@ -396,9 +396,9 @@ mproc_status start_worker(state& s, std::unique_ptr<worker_slot>* out) {
   w->ctl = reinterpret_cast<mproc__worker_ctl*>(base + l.ctl);
   w->ctl->task_cap = l.task_cap;
   w->ctl->result_cap = l.result_cap;
-  w->tasks = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
+  w->tasks = mproc__ring(obj->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
                          l.task_cap);
-  w->results = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
+  w->results = mproc__ring(obj->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
                            base + l.result_data, l.result_cap);
 
   mproc__worker_config cfg;

@@ -17,7 +17,14 @@
 #include "backends/posix/fd.h"
 #include "core/status.h"
 
-mproc_status mproc__word_wait(uint32_t* word, uint32_t expected, int64_t timeout_ms) {
+// A futex word is its address: opening a word or a mutex in a process needs no object of its own.
+mproc__word* mproc__word_open(mproc__shm* /*shm*/, uint32_t* word) {
+  return reinterpret_cast<mproc__word*>(word);
+}
+void mproc__word_close(mproc__word* /*w*/) {}
+
+mproc_status mproc__word_wait(mproc__word* w, uint32_t expected, int64_t timeout_ms) {
+  auto* word = reinterpret_cast<uint32_t*>(w);
   timespec ts{};
   timespec* tsp = nullptr;
   if (timeout_ms >= 0) {
@@ -32,7 +39,8 @@ mproc_status mproc__word_wait(uint32_t* word, uint32_t expected, int64_t timeout
   return mproc__fail_os(errno, "futex wait");
 }
 
-void mproc__word_wake(uint32_t* word, int32_t count) {
+void mproc__word_wake(mproc__word* w, int32_t count) {
+  auto* word = reinterpret_cast<uint32_t*>(w);
   ::syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0);
 }
 
@@ -253,7 +261,12 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
 
 size_t mproc__mutex_size() { return sizeof(RobustMutex); }
 
-mproc_status mproc__mutex_init(void* mem, bool recursive) {
+mproc__mutex* mproc__mutex_open(mproc__shm* /*shm*/, void* mem) {
+  return static_cast<mproc__mutex*>(mem);
+}
+void mproc__mutex_close(mproc__mutex* /*m*/) {}
+
+mproc_status mproc__mutex_init(mproc__shm* /*shm*/, void* mem, bool recursive) {
   if (recursive) {
     return mproc__fail(MPROC_E_NOT_SUPPORTED,
                        "the backend's robust mutex is not recursive (the core counts RLock depth)");
@@ -263,8 +276,8 @@ mproc_status mproc__mutex_init(void* mem, bool recursive) {
   return MPROC_OK;
 }
 
-mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_lock(mproc__mutex* mem, int64_t timeout_ms) {
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   robust_list_head* head = self_head();
   if (__builtin_expect(head == nullptr, 0)) return not_supported();
   const uint32_t tid = self_tid();
@@ -288,8 +301,8 @@ mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
   return lock_slow(head, m, tid, seen, timeout_ms);
 }
 
-mproc_status mproc__mutex_unlock(void* mem) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_unlock(mproc__mutex* mem) {
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   const uint32_t tid = self_tid();
   if (__builtin_expect((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != tid, 0)) {
     return MPROC_E_NOT_OWNER;
@@ -310,8 +323,8 @@ mproc_status mproc__mutex_unlock(void* mem) {
   return MPROC_OK;
 }
 
-mproc_status mproc__mutex_consistent(void* mem) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_consistent(mproc__mutex* mem) {
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   if ((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != self_tid() ||
       m->state.load(std::memory_order_relaxed) != kInconsistent) {
     return MPROC_E_STATE;
