@@ -77,7 +77,8 @@ mproc_status require_started(const char* where, const mproc_process* p) {
 // hear about, not a normal exit. A child killed by a signal may have died before reaching it.
 mproc_status check_reached_init(const mproc_process* p) {
   const auto& c = p->child;
-  if (c->ended() && !c->reached_init() && c->exitcode() >= 0) {
+  if (c->ended() && !c->reached_init() &&
+      c->exit_status().kind == mproc__exit_status::exited) {
     return mproc__failf(
         MPROC_E_NO_INIT,
         "mproc_process_join: %s exited with code %d without running its function: the program's "
@@ -88,6 +89,11 @@ mproc_status check_reached_init(const mproc_process* p) {
 }
 
 }  // namespace
+
+mproc__exit_status mproc__process_exit_status(const mproc_process* p) {
+  if (p == nullptr || p->child == nullptr || !p->child->ended()) return mproc__exit_status{};
+  return p->child->exit_status();
+}
 
 extern "C" {
 

@@ -29,6 +29,8 @@ int mproc__cpu_count() {
 int64_t mproc__current_pid() { return ::getpid(); }
 int64_t mproc__os_parent_pid() { return ::getppid(); }
 
+std::string mproc__crash_name(uint32_t /*code*/) { return std::string(); }
+
 std::string mproc__signal_name(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);  // glibc >= 2.32; NULL for an unknown number
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
