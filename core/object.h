@@ -49,8 +49,10 @@ class mproc__object {
   mproc__object& operator=(const mproc__object&) = delete;
 
   // Creates a zeroed object. name NULL: "<Kind>-<n>". MPROC_E_INVAL for a name over 63 bytes.
+  // reserve: what the whole segment may grow to (mproc__shm_commit), 0 when it never grows.
   static mproc_status create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
-                             size_t payload_size, const char* name, mproc__object** out);
+                             size_t payload_size, const char* name, mproc__object** out,
+                             uint64_t reserve = 0);
   // Maps the object behind a handle and checks it is of the kind (and element type, when
   // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise, and also when the
   // handle is valid but not shared memory (a pipe, a file). The segment may be larger than

@@ -29,7 +29,7 @@
 // Growth instead of blocking. put on an unbounded queue never blocks — a producer can put 50 MB and
 // exit before anyone reads, so CPython's feeder-thread trap ("join the producer before get"
 // deadlocks) does not exist here. When a record does not fit, the producer (holding the put lock)
-// takes the get lock too, grows the segment (mproc__shm_grow: the other processes keep their
+// takes the get lock too, grows the segment (mproc__shm_commit, within the reservation made at creation: the other processes keep their
 // handle and map the larger range when they next see the new capacity), moves the part of the data
 // that had wrapped so that every byte sits at p & (new_cap - 1) again (the moved bytes only go to
 // the new upper half, so nothing overlaps), and publishes the capacity last. Capacity doubles, so
@@ -571,7 +571,7 @@ mproc_status grow(mproc_queue* q, uint64_t need, const deadline& d, const char* 
   ring_map* r = nullptr;
   st = ring_for(q, &old_ring);
   if (st == MPROC_OK)
-    st = mproc__shm_grow(q->obj->handle(), kRingOffset + new_cap, q->what.c_str());
+    st = mproc__shm_commit(q->obj->handle(), kRingOffset + new_cap, q->what.c_str());
   if (st == MPROC_OK) st = map_ring(q, new_cap, &r);
   if (st != MPROC_OK) {
     unlock_side(q, which::get);
@@ -920,12 +920,13 @@ MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc
   }
   mproc__object* obj = nullptr;
   st =
-      mproc__object::create(static_cast<uint32_t>(kind), 0, 0, sizeof(queue_control), o.name, &obj);
+      mproc__object::create(static_cast<uint32_t>(kind), 0, 0, sizeof(queue_control), o.name, &obj,
+                            /*reserve=*/kRingOffset + kMaxRing);
   if (st != MPROC_OK) return st;
   auto q = std::make_unique<mproc_queue>();
   q->obj = obj;
   q->what = obj->describe();
-  st = mproc__shm_grow(obj->handle(), kRingOffset + cap, q->what.c_str());
+  st = mproc__shm_commit(obj->handle(), kRingOffset + cap, q->what.c_str());
   if (st != MPROC_OK) return st;
   auto* c = new (obj->payload()) queue_control;  // the memory is zero: every field starts at 0
   c->version = kVersion;
