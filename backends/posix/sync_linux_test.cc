@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <thread>
 
 #include "backends/backend.h"
@@ -146,3 +147,21 @@ TEST(PosixMutex, OwnerRelockNonOwnerUnlockAndTimeouts) {
 }
 
 }  // namespace
+
+// The pthread fallback (sync_pthread.cc), which ctest runs this suite's PosixMutex tests on again
+// with MPROC_TEST_MUTEX_FALLBACK=1 (posix.mutex_fallback.*): there, a mutex must really be a
+// pthread mutex, so that those runs prove the fallback and not the futex again.
+TEST(PosixMutex, TheForcedFallbackIsAProcessSharedRobustPthreadMutex) {
+  const char* forced = std::getenv("MPROC_TEST_MUTEX_FALLBACK");
+  if (forced == nullptr || forced[0] != '1') {
+    GTEST_SKIP() << "runs under MPROC_TEST_MUTEX_FALLBACK=1 (ctest: posix.mutex_fallback.unit)";
+  }
+  alignas(64) unsigned char mem[64] = {};
+  ASSERT_EQ(mproc__mutex_init(nullptr, mem, false), MPROC_OK);
+  auto* pm = reinterpret_cast<pthread_mutex_t*>(mem);
+  ASSERT_EQ(pthread_mutex_trylock(pm), 0);
+  EXPECT_EQ(mproc__mutex_lock(mproc__mutex_open(nullptr, mem), 0), MPROC_E_TIMEOUT);
+  EXPECT_EQ(mproc__mutex_unlock(mproc__mutex_open(nullptr, mem)), MPROC_OK);
+  EXPECT_EQ(pthread_mutex_trylock(pm), 0);
+  EXPECT_EQ(pthread_mutex_unlock(pm), 0);
+}
