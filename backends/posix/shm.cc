@@ -78,21 +78,6 @@ void mproc__shm_close(mproc__shm* shm) {
   delete shm;
 }
 
-bool mproc__handle_valid(intptr_t h) { return h >= 0 && h <= INT32_MAX; }
-
-mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out) {
-  int fd = ::fcntl(static_cast<int>(handle), F_DUPFD_CLOEXEC, 3);
-  if (fd < 0)
-    return mproc__fail_os(errno,
-                          std::string(what) + ": duplicating handle " + std::to_string(handle));
-  *out = fd;
-  return MPROC_OK;
-}
-
-void mproc__handle_close(intptr_t handle) {
-  if (handle >= 0) ::close(static_cast<int>(handle));
-}
-
 mproc_status mproc__shm_commit(intptr_t handle, uint64_t size, const char* what) {
   int fd = static_cast<int>(handle);
   struct stat st;

@@ -371,8 +371,3 @@ mproc_status mproc__mutex_consistent(mproc__mutex* mem) {
   m->state.store(kConsistent, std::memory_order_relaxed);
   return MPROC_OK;
 }
-
-bool mproc__process_alive(int64_t pid) {
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
