@@ -3,7 +3,9 @@
 // the backend, and a Condition can release every level at once and restore them.
 #include "core/lock.h"
 
+#include <chrono>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -81,6 +83,16 @@ __attribute__((noinline)) mproc_status acquire_slow(mproc_lock* l, mproc_status 
           return mproc__failf(MPROC_E_TIMEOUT,
                               "%s: %s is held by the calling thread (a Lock is not recursive)",
                               where, l->what);
+        }
+        if (timeout_ms > 0) {
+          // Python's acquire(timeout=t) by the holder waits t and returns False. Nothing can free
+          // the lock meanwhile (only its holder may release it, and it is here), so the wait is a
+          // sleep; only a wait without a timeout, which would never end, is refused.
+          std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+          return mproc__failf(MPROC_E_TIMEOUT,
+                              "%s: %s was not acquired within %d ms (held by the calling thread; a "
+                              "Lock is not recursive)",
+                              where, l->what, timeout_ms);
         }
         return mproc__failf(MPROC_E_STATE,
                             "%s: the calling thread already holds %s and would wait for itself "
