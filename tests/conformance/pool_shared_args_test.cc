@@ -71,6 +71,25 @@ std::int64_t greet(Conn c) {
   return mproc::current_pid();
 }
 
+// Uses one of every other kind of shared object (the parent checks each effect).
+int every_kind(mproc::SimpleQueue<int> sq, mproc::JoinableQueue<int> jq, mproc::RLock rl,
+               mproc::Semaphore sem, mproc::Event ev, mproc::Condition cond, mproc::Barrier bar,
+               mproc::Array<int> arr) {
+  sq.put(1);
+  jq.put(2);
+  if (!rl.acquire(kWait) || !rl.acquire(kWait)) throw std::runtime_error("RLock not acquired");
+  rl.release();
+  rl.release();
+  sem.release();
+  ev.set();
+  arr[0] = 5;
+  if (!cond.acquire(kWait)) throw std::runtime_error("Condition not acquired");
+  arr[1] = 7;
+  cond.notify_all();
+  cond.release();
+  return static_cast<int>(bar.wait(kWait));
+}
+
 // Dies while it holds the task's handles (the Value's) and the initializer's.
 int die_holding(Total v) {
   v.store(1);
@@ -257,6 +276,36 @@ TEST_P(PoolSharedArgsTest, QueueLockAndValueAsMapArguments) {
   std::vector<std::int64_t> seen;
   while (auto v = it.next()) seen.push_back(*v);
   EXPECT_EQ(seen, std::vector<std::int64_t>(5, 2));
+}
+
+TEST_P(PoolSharedArgsTest, EveryOtherKindOfSharedObjectAsATaskArgument) {
+  mproc::Pool pool(options(1));
+  mproc::SimpleQueue<int> sq;
+  mproc::JoinableQueue<int> jq;
+  mproc::RLock rl;
+  mproc::Semaphore sem(0);
+  mproc::Event ev;
+  mproc::Condition cond;
+  mproc::Barrier bar(2);
+  mproc::Array<int> arr(2);
+  auto r = pool.apply_async(mproc::fn<&every_kind>, sq, jq, rl, sem, ev, cond, bar, arr);
+  ASSERT_TRUE(cond.acquire(kWait));
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (arr[1] != 7 && std::chrono::steady_clock::now() < deadline) {
+    cond.wait(std::chrono::milliseconds(100));
+  }
+  cond.release();
+  EXPECT_EQ(arr[1], 7);
+  (void)bar.wait(kWait);  // the task is the other party
+  EXPECT_GE(r.get(kWait), 0);
+  EXPECT_EQ(sq.get(kWait), 1);
+  EXPECT_EQ(jq.get(kWait), 2);
+  jq.task_done();
+  EXPECT_TRUE(sem.acquire(kWait));
+  EXPECT_TRUE(ev.wait(kWait));
+  EXPECT_EQ(arr[0], 5);
+  EXPECT_TRUE(rl.acquire(kWait));  // released by the task
+  rl.release();
 }
 
 TEST_P(PoolSharedArgsTest, APipeEndAsATaskArgumentReachesTheWorkerAndIsClosedAfter) {
