@@ -1172,8 +1172,8 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
   auto s = std::make_shared<state>();
   for (size_t i = 0; i < o.init_handle_count; ++i) {
     intptr_t dup = MPROC__NO_HANDLE;
-    const std::string what = std::string(where) + ": " + describe + ": init_handles[" +
-                             std::to_string(i) + "]";
+    const std::string what =
+        std::string(where) + ": " + describe + ": init_handles[" + std::to_string(i) + "]";
     st = mproc__handle_dup(o.init_handles[i], what.c_str(), &dup);
     if (st != MPROC_OK) return st;  // the state closes those duplicated so far
     s->init_handles.push_back(dup);
@@ -1309,8 +1309,8 @@ MPROC_API mproc_status mproc_pool_map_async_v2(mproc_pool* pool, const char* fn_
       pos += sizeof len + len;
     }
     r->part_first.push_back(first);
-    tasks.push_back(make_task(*s.buffers, fn_name, p + begin, pos - begin,
-                              static_cast<uint32_t>(n), nullptr, 0, hs));
+    tasks.push_back(make_task(*s.buffers, fn_name, p + begin, pos - begin, static_cast<uint32_t>(n),
+                              nullptr, 0, hs));
     tasks.back()->result = r;
     tasks.back()->part = tasks.size() - 1;
   }

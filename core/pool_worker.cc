@@ -319,10 +319,11 @@ int worker_main(const void* args, size_t len, mproc_call* outer, void*) {
   // leaves are closed after it (those it opened objects on are duplicated by the objects).
   for (uint64_t i = 0; i < w.cfg.init_handles; ++i) {
     intptr_t h = MPROC__NO_HANDLE;
-    if (mproc__inherited_handle_take(kPoolFirstInitHandle + static_cast<size_t>(i), &h) != MPROC_OK) {
+    if (mproc__inherited_handle_take(kPoolFirstInitHandle + static_cast<size_t>(i), &h) !=
+        MPROC_OK) {
       call_handles_scope::close_all(&w.call_handles);
-      return fail(outer, "pool worker: the initializer's handles: " +
-                             std::string(mproc_last_error()));
+      return fail(outer,
+                  "pool worker: the initializer's handles: " + std::string(mproc_last_error()));
     }
     w.call_handles.push_back(h);
   }
@@ -449,6 +450,6 @@ bool mproc__worker_config_decode(const void* data, size_t len, mproc__worker_con
     return true;
   };
   return get_string(&out->pool_name) && get_string(&out->initializer) &&
-         get_string(&out->initargs) && get_u64(&out->maxtasks) &&
-         get_u64(&out->init_handles) && left == 0;
+         get_string(&out->initargs) && get_u64(&out->maxtasks) && get_u64(&out->init_handles) &&
+         left == 0;
 }

@@ -98,8 +98,9 @@ mproc_status call_handle(const char* where, size_t index, intptr_t* out) {
                         where, index, table.size());
   }
   if (!mproc__handle_valid(table[index])) {
-    return mproc__failf(MPROC_E_STATE, "%s: handle %d of the running pool task was taken over already",
-                        where, index);
+    return mproc__failf(MPROC_E_STATE,
+                        "%s: handle %d of the running pool task was taken over already", where,
+                        index);
   }
   *out = table[index];
   return MPROC_OK;
@@ -112,7 +113,8 @@ void mproc__call_handles_install(std::vector<intptr_t>* table) { t_call_handles 
 mproc_status mproc__process_export_handles(mproc_process* p, const intptr_t* handles, size_t n,
                                            uint64_t* first_token) {
   if (!p->child) {
-    return mproc__failf(MPROC_E_STATE, "sending handles to %s: it has not been started", describe(p));
+    return mproc__failf(MPROC_E_STATE, "sending handles to %s: it has not been started",
+                        describe(p));
   }
   return p->child->export_handles(handles, n, first_token);
 }

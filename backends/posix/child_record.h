@@ -24,8 +24,8 @@ struct mproc__child {
   // The child's control socket: the child writes its report records on it; the parent reads them
   // (non-blocking) and sends it handles (mproc__handle_export).
   mproc_posix::unique_fd report_fd;
-  std::mutex export_mu;       // keeps tokens in the order their handles are sent
-  uint64_t next_token = 1;    // guarded by export_mu
+  std::mutex export_mu;     // keeps tokens in the order their handles are sent
+  uint64_t next_token = 1;  // guarded by export_mu
   bool ended = false;
   int exitcode = 0;
 };

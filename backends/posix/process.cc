@@ -159,7 +159,7 @@ mproc_status mproc__inherited_handle_take(size_t index, intptr_t* out) {
 namespace {
 
 constexpr uint32_t kHandlesMagic = 0x4d504844;  // "MPHD"
-constexpr size_t kHandlesPerMessage = 250;       // SCM_RIGHTS carries at most 253
+constexpr size_t kHandlesPerMessage = 250;      // SCM_RIGHTS carries at most 253
 constexpr int64_t kExportWaitMs = 1000;
 
 struct handles_header {
@@ -308,7 +308,8 @@ mproc_status mproc__handle_import(uint64_t token, int64_t timeout_ms, intptr_t* 
     if (n < static_cast<ssize_t>(sizeof h) &&
         !mproc_posix::read_exact(sock, reinterpret_cast<char*>(&h) + n, sizeof h - size_t(n))) {
       for (int fd : fds) ::close(fd);
-      return mproc__fail(MPROC_E_CLOSED, "importing a handle: the control socket ended mid-message");
+      return mproc__fail(MPROC_E_CLOSED,
+                         "importing a handle: the control socket ended mid-message");
     }
     if (h.magic != kHandlesMagic || h.count != fds.size() || (msg.msg_flags & MSG_CTRUNC) != 0 ||
         h.first_token != im.next_arrival) {

@@ -394,8 +394,8 @@ TEST_P(PoolSharedArgsTest, TheCApiAttachesHandlesToTheInitializerAndToTasks) {
   }
   const char batch[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // three empty argument packs
   mproc_result* mapped = nullptr;
-  ASSERT_EQ(mproc_pool_map_async_v2(pool, "pool_shared_args.c_add", batch, sizeof batch, 1,
-                                    &task_h, 1, &mapped),
+  ASSERT_EQ(mproc_pool_map_async_v2(pool, "pool_shared_args.c_add", batch, sizeof batch, 1, &task_h,
+                                    1, &mapped),
             MPROC_OK)
       << mproc_last_error();
   results.push_back(mapped);

@@ -115,8 +115,10 @@ inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what
                                    std::shared_ptr<const void> owner) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {
-    throw error(errc::not_supported,
-                what + " can be encoded only as an argument of a Process, a pool task or a pool initializer");
+    throw error(
+        errc::not_supported,
+        what +
+            " can be encoded only as an argument of a Process, a pool task or a pool initializer");
   }
   return sink->add(handle, std::move(owner));
 }
@@ -124,8 +126,10 @@ inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what
 inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {
-    throw error(errc::not_supported,
-                what + " can be encoded only as an argument of a Process, a pool task or a pool initializer");
+    throw error(
+        errc::not_supported,
+        what +
+            " can be encoded only as an argument of a Process, a pool task or a pool initializer");
   }
   return sink->add(handle);
 }

@@ -87,8 +87,9 @@ typedef struct mproc_pool_options {
  * are created (not until their initializers finish). The caller owns *out.
  * Errors: MPROC_E_INVAL (negative processes or maxtasksperchild, NULL out, options too long, NULL
  * init_handles with a count), MPROC_E_RANGE (more than MPROC_POOL_MAX_INIT_HANDLES init_handles),
- * MPROC_E_OS (an init handle is not a valid handle), MPROC_E_NOT_REGISTERED (initializer), MPROC_E_NOT_SUPPORTED (start method), MPROC_E_STATE
- * (called in a daemonic process, e.g. a pool worker), MPROC_E_NO_INIT, MPROC_E_OS. */
+ * MPROC_E_OS (an init handle is not a valid handle), MPROC_E_NOT_REGISTERED (initializer),
+ * MPROC_E_NOT_SUPPORTED (start method), MPROC_E_STATE (called in a daemonic process, e.g. a pool
+ * worker), MPROC_E_NO_INIT, MPROC_E_OS. */
 MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_pool** out);
 
 /* Submits fn_name(args) (Python's apply_async). The args_len bytes are copied. Never blocks on

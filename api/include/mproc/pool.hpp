@@ -726,8 +726,8 @@ class Pool {
       ++given;
       if (++in_chunk == chunksize || given == count) {
         const detail::handle_set handles = sink.take();  // the next chunk counts from 0 again
-        detail::check(
-            mproc_pool_map_part_v2(h.get(), batch.data(), batch.size(), handles.data(), handles.size()));
+        detail::check(mproc_pool_map_part_v2(h.get(), batch.data(), batch.size(), handles.data(),
+                                             handles.size()));
         batch.clear();
         in_chunk = 0;
       }
