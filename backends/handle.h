@@ -35,4 +35,44 @@ mproc_status mproc__handle_lock_exclusive(intptr_t handle, const char* what);
 // unless it was passed on purpose.
 mproc_status mproc__handle_keep_private(intptr_t handle, const char* what);
 
+// ---- Handles to a running child -----------------------------------------------------------------
+// A child gets handles at start (mproc__start_request.handles); these give it more while it runs:
+// a pool hands a task's shared objects to the worker that will run the task. The parent exports
+// handles to one child and gets tokens; it sends the tokens by any means (the pool writes them in
+// the task); the child imports each token and gets its own handle.
+//
+//   POSIX: SCM_RIGHTS over the child's control socket, the socketpair it also reports on (it
+//          exists under fork, spawn and forkserver). One message carries up to 250 descriptors
+//          after a 16-byte header {first token, count, magic}; tokens count 1, 2, 3, ... per
+//          child, so they arrive in the order they were given out. The child keeps what arrived
+//          before it was asked for (in memory, per process), and receives with MSG_CMSG_CLOEXEC.
+//   Win32: DuplicateHandle(GetCurrentProcess(), h, <the child's process HANDLE>, &remote, 0,
+//          FALSE, DUPLICATE_SAME_ACCESS) (the record's process handle has PROCESS_DUP_HANDLE);
+//          the token is the value of `remote`, which is already the child's handle: import
+//          returns it at once (nothing "arrives"). Handles never imported die with the child.
+//   libuv: uv_write2 of the handle over the child's IPC pipe; import = uv_accept in arrival order.
+
+struct mproc__child;
+
+// Parent side. Sends duplicates of n handles (the caller keeps its own) to the running child c and
+// gives their tokens: *first_token, *first_token + 1, ..., in the order of `handles`. Never waits
+// long: when the child has not taken handles sent before and the socket is full, gives up after
+// about a second with MPROC_E_TIMEOUT. n == 0: MPROC_OK, nothing sent. Thread-safe (per child, the
+// tokens are given out in the order the handles are sent).
+// Errors: MPROC_E_CHILD (the child has ended: nobody can receive), MPROC_E_TIMEOUT,
+// MPROC_E_OS (an invalid handle; ETOOMANYREFS: the user's limit on descriptors in flight, which
+// is RLIMIT_NOFILE, is reached). On failure after more than 250 handles, some may have gone: they
+// stay in the child, unimported, until it ends.
+mproc_status mproc__handle_export(mproc__child* c, const intptr_t* handles, size_t n,
+                                  uint64_t* first_token);
+
+// Child side. The handle the parent exported under `token`, now owned by the caller (close it with
+// mproc__handle_close); close-on-exec. Handles arrive in order: this waits up to timeout_ms
+// (MPROC_INFINITE, 0 = only what has arrived) for the token, keeping the ones that arrive before
+// it for later imports. Each token imports once. Thread-safe.
+// Errors: MPROC_E_TIMEOUT (not arrived in time: the message names the token and the wait),
+// MPROC_E_STATE (this process was not started by mproc, or the token was imported already),
+// MPROC_E_CLOSED (the parent closed the channel: it ended), MPROC_E_OS.
+mproc_status mproc__handle_import(uint64_t token, int64_t timeout_ms, intptr_t* out);
+
 #endif  // MPROC_BACKENDS_HANDLE_H

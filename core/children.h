@@ -22,6 +22,11 @@ class mproc__tracked_child {
   // Like wait(0), but never waits for another thread that is blocked in wait(): reports "alive".
   bool ended_now();
   mproc_status signal(bool kill_now);
+  // Sends handles to the running child (mproc__handle_export). Not under mu_: another thread may
+  // be blocked in wait().
+  mproc_status export_handles(const intptr_t* handles, size_t n, uint64_t* first_token) {
+    return mproc__handle_export(backend_, handles, n, first_token);
+  }
 
   int64_t pid() const { return pid_; }
   intptr_t sentinel() const { return sentinel_; }
@@ -63,5 +68,16 @@ void mproc__children_forget();
 // How an ended process ended (core/process.cc); {exited, 0} while it runs or was never started.
 struct mproc_process;
 mproc__exit_status mproc__process_exit_status(const mproc_process* p);
+
+// A started process's child: sends it handles while it runs (mproc__handle_export), for the pool.
+// MPROC_E_STATE when p has not been started.
+mproc_status mproc__process_export_handles(mproc_process* p, const intptr_t* handles, size_t n,
+                                           uint64_t* first_token);
+
+// The handles of the call running on this thread, for a pool worker: while it is installed,
+// mproc_inherited_handle(i) and mproc_inherited_handle_take(i) give (*table)[i] instead of the
+// process's i-th inherited handle, and a taken slot becomes MPROC__NO_HANDLE. nullptr uninstalls.
+// The caller owns the table and what is left in it.
+void mproc__call_handles_install(std::vector<intptr_t>* table);
 
 #endif  // MPROC_CORE_CHILDREN_H

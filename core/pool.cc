@@ -102,6 +102,12 @@ constexpr size_t kDepth = 8;
 constexpr int64_t kTerminateGraceMs = 500;
 // Rounds of yielding before the pool thread sleeps.
 constexpr int kYieldsBeforeSleep = 50;
+// Handles sent to one worker and not yet taken by it (tasks carrying shared objects): a task with
+// handles goes to a worker only while this holds, or to one with none in flight, so the worker's
+// control socket never fills with handles for tasks it has not reached.
+constexpr size_t kMaxHandlesInFlight = 256;
+// Handles one submission may carry.
+constexpr size_t kMaxTaskHandles = 65536;
 // Workers that die before they are ready, one after another, break the pool (instead of starting
 // new ones forever, as CPython's Pool does when an initializer crashes).
 constexpr int kMaxStartupFailures = 3;
@@ -235,12 +241,32 @@ struct mproc__pool_result {
 
 namespace {
 
+// Duplicates of the OS handles a submission carries, shared by its tasks (a map's chunks) and
+// closed when the last of them completes.
+struct handle_list {
+  handle_list() = default;
+  handle_list(const handle_list&) = delete;
+  handle_list& operator=(const handle_list&) = delete;
+  ~handle_list() {
+    for (intptr_t h : handles) mproc__handle_close(h);
+  }
+  std::vector<intptr_t> handles;
+};
+
 struct task_rec {
   std::shared_ptr<mproc__pool_result> result;
   size_t part = 0;
   uint32_t count = 0;
   buffer msg;  // header, body, padding: written to a worker's stream as is
+  std::shared_ptr<const handle_list> handles;  // null for most tasks
+
+  size_t handle_count() const { return handles ? handles->handles.size() : 0; }
 };
+
+// Where the first handle token goes in a task message that carries handles (see pool_wire.h).
+size_t token_offset(size_t fn_len) {
+  return sizeof(mproc__msg_header) + mproc__pad8(sizeof(uint32_t) + fn_len);
+}
 
 struct sent_task {
   std::unique_ptr<task_rec> task;
@@ -267,6 +293,7 @@ struct worker_slot {
   std::deque<sent_task> outstanding;  // sent, no result yet, in stream order
   size_t write_index = 0;             // first entry not completely written
   bool quitting = false;              // a QUIT is queued: no more tasks
+  bool lost = false;                  // handles could not reach it (it ended): no more tasks
   size_t quit_written = 0;
   bool got_result = false;            // it completed a task: it was ready
   std::string init_type, init_message;  // its INIT_FAILED report
@@ -289,6 +316,7 @@ struct mproc__pool_state {
   ~mproc__pool_state() {
     mproc__handle_close(wake);
     mproc__handle_close(event);
+    for (intptr_t h : init_handles) mproc__handle_close(h);
   }
 
   pool_mutex mu;
@@ -300,6 +328,7 @@ struct mproc__pool_state {
   int processes = 0;
   mproc_start_method method = MPROC_START_DEFAULT;
   std::string initializer, initargs;
+  std::vector<intptr_t> init_handles;  // duplicates, passed to every worker at its start
   uint64_t maxtasks = 0;
   intptr_t wake = -1;   // workers and callers wake the pool thread
   intptr_t event = -1;  // the user's "a result completed" handle
@@ -403,6 +432,7 @@ mproc_status start_worker(state& s, std::unique_ptr<worker_slot>* out) {
   cfg.initializer = s.initializer;
   cfg.initargs = s.initargs;
   cfg.maxtasks = s.maxtasks;
+  cfg.init_handles = s.init_handles.size();
   std::string args = mproc__worker_config_encode(cfg);
   mproc_process_options o = MPROC_PROCESS_OPTIONS_INIT;
   o.name = pname.c_str();
@@ -411,6 +441,10 @@ mproc_status start_worker(state& s, std::unique_ptr<worker_slot>* out) {
   st = mproc_process_create(kMprocPoolWorkerName, args.data(), args.size(), &o, &w->proc);
   if (st == MPROC_OK) st = mproc_process_add_handle(w->proc, obj->handle(), nullptr);
   if (st == MPROC_OK) st = mproc_process_add_handle(w->proc, s.wake, nullptr);
+  // From kPoolFirstInitHandle on: every worker, replacements too, gets the initializer's handles.
+  for (size_t i = 0; st == MPROC_OK && i < s.init_handles.size(); ++i) {
+    st = mproc_process_add_handle(w->proc, s.init_handles[i], nullptr);
+  }
   if (st == MPROC_OK) {
     // Python flushes before starting a process; the pool thread may start one at any time, so
     // mproc_process_start does it.
@@ -453,8 +487,38 @@ bool pump_writes(worker_slot& w) {
   return wrote;
 }
 
-void send(state& s, worker_slot& w, std::unique_ptr<task_rec> t) {
-  (void)s;
+// Sends the task's handles to w ahead of the task and writes their first token into the task.
+// MPROC_E_CHILD when w has ended.
+mproc_status export_handles(state& s, worker_slot& w, task_rec& t) {
+  const std::vector<intptr_t>& hs = t.handles->handles;
+  uint64_t first = 0;
+  mproc_status st = mproc__process_export_handles(w.proc, hs.data(), hs.size(), &first);
+  if (st != MPROC_OK) {
+    return mproc__failf(st, "%s: sending a task's %d handles to %s: %s", s.describe, hs.size(),
+                        w.describe, std::string(mproc_last_error()));
+  }
+  uint32_t name_len = 0;
+  std::memcpy(&name_len, t.msg.data() + sizeof(mproc__msg_header), sizeof name_len);
+  std::memcpy(t.msg.data() + token_offset(name_len), &first, sizeof first);
+  return MPROC_OK;
+}
+
+// Gives t to w. A task with handles first sends them; when that fails, the task goes back to the
+// front of the queue (w ended: another worker runs it) or fails. False when t was not given to w.
+bool send(state& s, worker_slot& w, std::unique_ptr<task_rec> t) {
+  if (t->handles) {
+    mproc_status st = export_handles(s, w, *t);
+    if (st == MPROC_E_CHILD) {
+      w.lost = true;  // its sentinel fires soon; until then it takes nothing
+      s.pending.push_front(std::move(t));
+      return false;
+    }
+    if (st != MPROC_OK) {
+      const std::string text = mproc_last_error();
+      fail(s, t->result, st, "mproc::error", text, text, w.pid, 0);
+      return false;
+    }
+  }
   sent_task st;
   st.seq = w.next_seq++;
   mproc__msg_header h;
@@ -466,16 +530,26 @@ void send(state& s, worker_slot& w, std::unique_ptr<task_rec> t) {
   w.outstanding.push_back(std::move(st));
   ++w.tasks_sent;
   pump_writes(w);
+  return true;
 }
 
 bool accepts_tasks(const state& s, const worker_slot& w) {
-  return !w.quitting && w.outstanding.size() < kDepth && (s.maxtasks == 0 || w.tasks_sent < s.maxtasks);
+  return !w.quitting && !w.lost && w.outstanding.size() < kDepth &&
+         (s.maxtasks == 0 || w.tasks_sent < s.maxtasks);
 }
 
-worker_slot* pick_worker(state& s) {
+// Whether w can take a task carrying n handles now (see kMaxHandlesInFlight).
+bool has_room_for_handles(const worker_slot& w, size_t n) {
+  size_t in_flight = 0;
+  for (const sent_task& t : w.outstanding) in_flight += t.task->handle_count();
+  return in_flight == 0 || in_flight + n <= kMaxHandlesInFlight;
+}
+
+worker_slot* pick_worker(state& s, const task_rec& t) {
   worker_slot* best = nullptr;
   for (auto& w : s.workers) {
     if (!accepts_tasks(s, *w)) continue;
+    if (t.handles && !has_room_for_handles(*w, t.handle_count())) continue;
     if (best == nullptr || w->outstanding.size() < best->outstanding.size()) best = w.get();
   }
   return best;
@@ -487,6 +561,7 @@ worker_slot* pick_worker(state& s) {
 std::unique_ptr<task_rec> revoke_last(worker_slot& w) {
   if (w.outstanding.size() < 2) return nullptr;  // the first one is running
   sent_task& t = w.outstanding.back();
+  if (t.task->handles) return nullptr;  // its handles went to w: w runs it
   bool taken = false;
   if (t.written == 0) {
     taken = true;
@@ -531,11 +606,11 @@ void dispatch(state& s) {
       s.pending.pop_front();
       continue;
     }
-    worker_slot* w = pick_worker(s);
+    worker_slot* w = pick_worker(s, *s.pending.front());
     if (w == nullptr) break;
     std::unique_ptr<task_rec> t = std::move(s.pending.front());
     s.pending.pop_front();
-    send(s, *w, std::move(t));
+    send(s, *w, std::move(t));  // if it failed, the task is back in front or has failed
   }
   if (s.pending.empty()) steal(s);
 }
@@ -896,13 +971,17 @@ mproc_status check_open(state& s, const char* where, const char* fn_name) {
 // A task message for `count` argument packs already framed as an encoded batch.
 std::unique_ptr<task_rec> make_task(buffer_cache& cache, const std::string& fn, const char* items,
                                     size_t items_len, uint32_t count, const char* single,
-                                    size_t single_len) {
-  const size_t name_part = mproc__pad8(sizeof(uint32_t) + fn.size());
+                                    size_t single_len,
+                                    std::shared_ptr<const handle_list> handles = nullptr) {
+  // A task with handles has room for their first token after the name (written at send).
+  const size_t token_part = handles ? sizeof(uint64_t) : 0;
+  const size_t name_part = mproc__pad8(sizeof(uint32_t) + fn.size()) + token_part;
   const size_t body = name_part + (single != nullptr ? sizeof(uint32_t) + single_len : items_len);
   const size_t total = sizeof(mproc__msg_header) + mproc__pad8(body);
   auto t = std::make_unique<task_rec>();
   t->count = count;
   t->msg = cache.get(total);
+  t->handles = std::move(handles);
   char* p = t->msg.data();
   std::memset(p, 0, sizeof(mproc__msg_header) + name_part);
   std::memset(p + total - 8, 0, 8);  // padding (the body overwrites what it covers)
@@ -910,6 +989,7 @@ std::unique_ptr<task_rec> make_task(buffer_cache& cache, const std::string& fn, 
   h.type = MPROC__MSG_TASK;
   h.size = body;
   h.count = count;
+  h.status = static_cast<int32_t>(t->handle_count());
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
   uint32_t n = static_cast<uint32_t>(fn.size());
@@ -959,6 +1039,30 @@ mproc_status scan_batch(const char* where, const char* p, size_t batch_len, size
     ++n;
   }
   *count = n;
+  return MPROC_OK;
+}
+
+// Duplicates a submission's handles (the caller keeps its own). *out stays null for none.
+mproc_status dup_handles(const char* where, const intptr_t* handles, size_t n,
+                         std::shared_ptr<const handle_list>* out) {
+  if (n == 0) return MPROC_OK;
+  if (handles == nullptr) {
+    return mproc__failf(MPROC_E_INVAL, "%s: handles is NULL but handle_count is %d", where, n);
+  }
+  if (n > kMaxTaskHandles) {
+    return mproc__failf(MPROC_E_RANGE, "%s: %d handles; a submission carries at most %d", where, n,
+                        kMaxTaskHandles);
+  }
+  auto list = std::make_shared<handle_list>();
+  list->handles.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    intptr_t dup = MPROC__NO_HANDLE;
+    const std::string what = std::string(where) + ": handle " + std::to_string(i);
+    mproc_status st = mproc__handle_dup(handles[i], what.c_str(), &dup);
+    if (st != MPROC_OK) return st;
+    list->handles.push_back(dup);
+  }
+  *out = std::move(list);
   return MPROC_OK;
 }
 
@@ -1053,7 +1157,23 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
     return mproc__failf(MPROC_E_INVAL, "%s: %s: %d is not a start method", where, describe,
                         static_cast<int>(o.start_method));
   }
+  if (o.init_handles == nullptr && o.init_handle_count > 0) {
+    return mproc__failf(MPROC_E_INVAL, "%s: %s: init_handles is NULL but init_handle_count is %d",
+                        where, describe, o.init_handle_count);
+  }
+  if (o.init_handle_count > MPROC_POOL_MAX_INIT_HANDLES) {
+    return mproc__failf(MPROC_E_RANGE, "%s: %s: %d initializer handles; a worker takes at most %d",
+                        where, describe, o.init_handle_count, MPROC_POOL_MAX_INIT_HANDLES);
+  }
   auto s = std::make_shared<state>();
+  for (size_t i = 0; i < o.init_handle_count; ++i) {
+    intptr_t dup = MPROC__NO_HANDLE;
+    const std::string what =
+        std::string(where) + ": " + describe + ": init_handles[" + std::to_string(i) + "]";
+    st = mproc__handle_dup(o.init_handles[i], what.c_str(), &dup);
+    if (st != MPROC_OK) return st;  // the state closes those duplicated so far
+    s->init_handles.push_back(dup);
+  }
   s->self = s;
   s->name = name;
   s->describe = describe;
@@ -1102,6 +1222,13 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
 MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_name,
                                               const void* args, size_t args_len,
                                               mproc_result** out) {
+  return mproc_pool_apply_async_v2(pool, fn_name, args, args_len, nullptr, 0, out);
+}
+
+MPROC_API mproc_status mproc_pool_apply_async_v2(mproc_pool* pool, const char* fn_name,
+                                                 const void* args, size_t args_len,
+                                                 const intptr_t* handles, size_t handle_count,
+                                                 mproc_result** out) {
   const char* where = "mproc_pool_apply_async";
   mproc_status st = require_pool(pool, where);
   if (st != MPROC_OK) return st;
@@ -1115,13 +1242,17 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
                         where, args_len);
   }
   state& s = *pool->s;
+  std::shared_ptr<const handle_list> hs;
+  st = dup_handles(where, handles, handle_count, &hs);
+  if (st != MPROC_OK) return st;
   auto r = std::make_shared<result>();
   r->count = 1;
   r->part_first = {0, 1};
   r->parts.resize(1);
   std::vector<std::unique_ptr<task_rec>> tasks;
   tasks.push_back(make_task(*s.buffers, fn_name, nullptr, 0, 1,
-                            args != nullptr ? static_cast<const char*>(args) : "", args_len));
+                            args != nullptr ? static_cast<const char*>(args) : "", args_len,
+                            std::move(hs)));
   tasks.back()->result = r;
   pool_lock lock(&s.mu);
   st = check_open(s, where, fn_name);
@@ -1133,6 +1264,13 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
 MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_name,
                                             const void* batch, size_t batch_len, size_t chunksize,
                                             mproc_result** out) {
+  return mproc_pool_map_async_v2(pool, fn_name, batch, batch_len, chunksize, nullptr, 0, out);
+}
+
+MPROC_API mproc_status mproc_pool_map_async_v2(mproc_pool* pool, const char* fn_name,
+                                               const void* batch, size_t batch_len,
+                                               size_t chunksize, const intptr_t* handles,
+                                               size_t handle_count, mproc_result** out) {
   const char* where = "mproc_pool_map_async";
   mproc_status st = require_pool(pool, where);
   if (st != MPROC_OK) return st;
@@ -1145,6 +1283,9 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
   const char* p = static_cast<const char*>(batch);
   size_t count = 0;
   st = scan_batch(where, p, batch_len, &count);  // a malformed batch fails before anything runs
+  if (st != MPROC_OK) return st;
+  std::shared_ptr<const handle_list> hs;
+  st = dup_handles(where, handles, handle_count, &hs);
   if (st != MPROC_OK) return st;
   if (chunksize == 0) {
     size_t per = 4 * static_cast<size_t>(s.processes);
@@ -1164,8 +1305,8 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
       pos += sizeof len + len;
     }
     r->part_first.push_back(first);
-    tasks.push_back(make_task(*s.buffers, fn_name, p + begin, pos - begin,
-                              static_cast<uint32_t>(n), nullptr, 0));
+    tasks.push_back(make_task(*s.buffers, fn_name, p + begin, pos - begin, static_cast<uint32_t>(n),
+                              nullptr, 0, hs));
     tasks.back()->result = r;
     tasks.back()->part = tasks.size() - 1;
   }
@@ -1218,6 +1359,11 @@ MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_nam
 }
 
 MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, size_t batch_len) {
+  return mproc_pool_map_part_v2(r, batch, batch_len, nullptr, 0);
+}
+
+MPROC_API mproc_status mproc_pool_map_part_v2(mproc_result* r, const void* batch, size_t batch_len,
+                                              const intptr_t* handles, size_t handle_count) {
   const char* where = "mproc_pool_map_part";
   mproc_status st = require_result(r, where);
   if (st != MPROC_OK) return st;
@@ -1234,8 +1380,11 @@ MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, s
     return mproc__failf(MPROC_E_INVAL, "%s: a part holds 1 to 2^32-1 values, this one %d", where,
                         n);
   }
-  std::unique_ptr<task_rec> t =
-      make_task(*s.buffers, res.fn, p, batch_len, static_cast<uint32_t>(n), nullptr, 0);
+  std::shared_ptr<const handle_list> hs;
+  st = dup_handles(where, handles, handle_count, &hs);
+  if (st != MPROC_OK) return st;
+  std::unique_ptr<task_rec> t = make_task(*s.buffers, res.fn, p, batch_len,
+                                          static_cast<uint32_t>(n), nullptr, 0, std::move(hs));
   pool_lock lock(&s.mu);
   if (!res.open) {
     return mproc__failf(MPROC_E_STATE,

@@ -57,13 +57,17 @@ struct mproc__msg_header {
   uint32_t type;    // mproc__msg_type
   uint64_t seq;     // the task's number on this worker's stream (results: the task's)
   uint64_t size;    // body bytes (the padding after them is not counted)
-  int32_t status;   // results: MPROC_OK or the failure's status
+  int32_t status;   // results: MPROC_OK or the failure's status; tasks: the number of handles
+                    // the task carries (0 for most: the body then has no token)
   uint32_t count;   // items in the body's batch
 };
 static_assert(sizeof(mproc__msg_header) == 32, "header size is part of the layout");
 
-// TASK body: u32 name length, the registered name, padding to 8, then the encoded batch of
-// `count` argument packs (each a u32 byte count and the bytes).
+// TASK body: u32 name length, the registered name, padding to 8, then (only when the header's
+// status, the handle count, is > 0) the u64 token of the first of the task's handles, which the
+// pool exported to this worker before it wrote the task (mproc__handle_export: the others follow
+// it, token + 1, ...), then the encoded batch of `count` argument packs (each a u32 byte count and
+// the bytes). While the task runs, the worker gives its i-th handle to mproc_inherited_handle(i).
 // RESULT body when status is MPROC_OK: the encoded batch of `count` results.
 // RESULT / INIT_FAILED body otherwise: u32 type length, type, u32 message length, message.
 
@@ -114,7 +118,15 @@ struct mproc__worker_config {
   std::string initializer;  // registered name, empty for none
   std::string initargs;
   uint64_t maxtasks = 0;    // 0: unlimited
+  uint64_t init_handles = 0;  // the initializer's handles: inherited from kPoolFirstInitHandle on
 };
+
+// A worker's inherited handles: its segment (0), the pool's notifier (1), then the initializer's.
+constexpr size_t kPoolFirstInitHandle = 2;
+
+// How long a worker waits for a task's handles to reach it. They are sent before the task is
+// written, so they are normally there already; the wait only bounds a broken pool.
+constexpr int64_t kPoolHandleImportTimeoutMs = 30000;
 std::string mproc__worker_config_encode(const mproc__worker_config& c);
 bool mproc__worker_config_decode(const void* data, size_t len, mproc__worker_config* out);
 

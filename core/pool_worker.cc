@@ -9,8 +9,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "backends/backend.h"
+#include "core/children.h"
 #include "core/object.h"
 #include "core/pool_wire.h"
 #include "core/registry.h"
@@ -39,6 +41,33 @@ struct Worker {
   std::string cached_name;
   mproc__registered cached_fn;
   bool cached_found = false;
+  std::vector<intptr_t> call_handles;  // the running call's handles (task or initializer)
+};
+
+// While alive, the call's handles are what mproc_inherited_handle gives on this thread; at the
+// end, the ones the call did not take over are closed (every object opened on one holds its own
+// duplicate, so closing them here closes nothing the call kept).
+class call_handles_scope {
+ public:
+  explicit call_handles_scope(std::vector<intptr_t>* table) : table_(table) {
+    mproc__call_handles_install(table_);
+  }
+  ~call_handles_scope() {
+    mproc__call_handles_install(nullptr);
+    close_all(table_);
+  }
+  call_handles_scope(const call_handles_scope&) = delete;
+  call_handles_scope& operator=(const call_handles_scope&) = delete;
+
+  static void close_all(std::vector<intptr_t>* table) {
+    for (intptr_t h : *table) {
+      if (mproc__handle_valid(h)) mproc__handle_close(h);
+    }
+    table->clear();
+  }
+
+ private:
+  std::vector<intptr_t>* table_;
 };
 
 // The pool's thread sleeps on the notifier only after raising parent_sleeping, so a busy pool
@@ -184,6 +213,32 @@ void run_task(Worker& w, const mproc__msg_header& task) {
     return;
   }
   std::string name(p + sizeof name_len, name_len);
+  // The task's handles came on the control socket before the task was written: import them all,
+  // whatever happens next, so none is left behind for a later task to trip over.
+  const uint32_t handle_count = task.status > 0 ? static_cast<uint32_t>(task.status) : 0u;
+  std::vector<intptr_t>& handles = w.call_handles;
+  call_handles_scope scope(&handles);
+  if (handle_count > 0) {
+    uint64_t first = 0;
+    if (n - pos < sizeof first) {
+      error_message(w, MPROC__MSG_RESULT, task.seq, MPROC_E_DECODE, "mproc::decode_error",
+                    "malformed task (no handle token)");
+      return;
+    }
+    std::memcpy(&first, p + pos, sizeof first);
+    pos += sizeof first;
+    for (uint32_t i = 0; i < handle_count; ++i) {
+      intptr_t h = MPROC__NO_HANDLE;
+      mproc_status st = mproc__handle_import(first + i, kPoolHandleImportTimeoutMs, &h);
+      if (st != MPROC_OK) {
+        error_message(w, MPROC__MSG_RESULT, task.seq, st, "mproc::error",
+                      "receiving the task's handle " + std::to_string(i) + " of " +
+                          std::to_string(handle_count) + ": " + mproc_last_error());
+        return;
+      }
+      handles.push_back(h);
+    }
+  }
   mproc__registered fn;
   if (!lookup(w, name, &fn)) {
     error_message(w, MPROC__MSG_RESULT, task.seq, MPROC_E_NOT_REGISTERED, "mproc::error",
@@ -260,7 +315,20 @@ int worker_main(const void* args, size_t len, mproc_call* outer, void*) {
                           base + l.result_data, l.result_cap);
   __atomic_store_n(&w.ctl->pid, mproc__current_pid(), __ATOMIC_RELEASE);
 
+  // The initializer's handles: this worker's own copies, taken over so the ones the initializer
+  // leaves are closed after it (those it opened objects on are duplicated by the objects).
+  for (uint64_t i = 0; i < w.cfg.init_handles; ++i) {
+    intptr_t h = MPROC__NO_HANDLE;
+    if (mproc__inherited_handle_take(kPoolFirstInitHandle + static_cast<size_t>(i), &h) !=
+        MPROC_OK) {
+      call_handles_scope::close_all(&w.call_handles);
+      return fail(outer,
+                  "pool worker: the initializer's handles: " + std::string(mproc_last_error()));
+    }
+    w.call_handles.push_back(h);
+  }
   if (!w.cfg.initializer.empty()) {
+    call_handles_scope scope(&w.call_handles);
     mproc__registered init;
     mproc_call call;
     std::string failure_type, failure;
@@ -282,6 +350,7 @@ int worker_main(const void* args, size_t len, mproc_call* outer, void*) {
       return 1;
     }
   }
+  call_handles_scope::close_all(&w.call_handles);  // no initializer took them
   __atomic_store_n(&w.ctl->state, uint32_t{MPROC__WORKER_READY}, __ATOMIC_RELEASE);
 
   for (;;) {
@@ -358,6 +427,7 @@ std::string mproc__worker_config_encode(const mproc__worker_config& c) {
   put_string(c.initializer);
   put_string(c.initargs);
   put<uint64_t>(out, c.maxtasks);
+  put<uint64_t>(out, c.init_handles);
   return out;
 }
 
@@ -380,5 +450,6 @@ bool mproc__worker_config_decode(const void* data, size_t len, mproc__worker_con
     return true;
   };
   return get_string(&out->pool_name) && get_string(&out->initializer) &&
-         get_string(&out->initargs) && get_u64(&out->maxtasks) && left == 0;
+         get_string(&out->initargs) && get_u64(&out->maxtasks) && get_u64(&out->init_handles) &&
+         left == 0;
 }

@@ -97,11 +97,41 @@ mproc_status check_reached_init(const mproc_process* p) {
   return MPROC_OK;
 }
 
+// A pool worker's current call's handles (mproc__call_handles_install). Per thread: the call runs
+// on the worker's thread, and nothing else in the worker should see its handles.
+thread_local std::vector<intptr_t>* t_call_handles = nullptr;
+
+mproc_status call_handle(const char* where, size_t index, intptr_t* out) {
+  const std::vector<intptr_t>& table = *t_call_handles;
+  if (index >= table.size()) {
+    return mproc__failf(MPROC_E_RANGE, "%s: handle %d: the running pool task carries %d handles",
+                        where, index, table.size());
+  }
+  if (!mproc__handle_valid(table[index])) {
+    return mproc__failf(MPROC_E_STATE,
+                        "%s: handle %d of the running pool task was taken over already", where,
+                        index);
+  }
+  *out = table[index];
+  return MPROC_OK;
+}
+
 }  // namespace
 
 mproc__exit_status mproc__process_exit_status(const mproc_process* p) {
   if (p == nullptr || p->child == nullptr || !p->child->ended()) return mproc__exit_status{};
   return p->child->exit_status();
+}
+
+void mproc__call_handles_install(std::vector<intptr_t>* table) { t_call_handles = table; }
+
+mproc_status mproc__process_export_handles(mproc_process* p, const intptr_t* handles, size_t n,
+                                           uint64_t* first_token) {
+  if (!p->child) {
+    return mproc__failf(MPROC_E_STATE, "sending handles to %s: it has not been started",
+                        describe(p));
+  }
+  return p->child->export_handles(handles, n, first_token);
 }
 
 extern "C" {
@@ -253,6 +283,11 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
 
 MPROC_API mproc_status mproc_inherited_handle_take(size_t index, intptr_t* out) {
   if (out == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_inherited_handle_take: out is NULL");
+  if (t_call_handles != nullptr) {
+    mproc_status st = call_handle("mproc_inherited_handle_take", index, out);
+    if (st == MPROC_OK) (*t_call_handles)[index] = MPROC__NO_HANDLE;
+    return st;
+  }
   return mproc__inherited_handle_take(index, out);
 }
 
@@ -267,6 +302,7 @@ MPROC_API void mproc_handle_close(intptr_t handle) {
 
 MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out) {
   if (out == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_inherited_handle: out is NULL");
+  if (t_call_handles != nullptr) return call_handle("mproc_inherited_handle", index, out);
   return mproc__inherited_handle(index, out);
 }
 

@@ -58,6 +58,9 @@ void mproc__ensure_exit_handler() {
 void mproc__core_after_fork_child() {
   mproc__children_forget();
   mproc__self().child_counter = 0;
+  // A child forked while a pool call ran on this thread gets its own inherited handles, not the
+  // call's.
+  mproc__call_handles_install(nullptr);
 }
 
 void mproc__core_run_child(const void* launch_bytes, size_t launch_len, mproc_fn local_fn,

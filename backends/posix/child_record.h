@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,11 @@ struct mproc__child {
   // sentinel); the pidfd is used only to signal without naming a recycled pid.
   mproc_posix::unique_fd pidfd;
   mproc_posix::unique_fd status_fd;
-  mproc_posix::unique_fd report_fd;  // child -> parent records, read end, non-blocking
+  // The child's control socket: the child writes its report records on it; the parent reads them
+  // (non-blocking) and sends it handles (mproc__handle_export).
+  mproc_posix::unique_fd report_fd;
+  std::mutex export_mu;     // keeps tokens in the order their handles are sent
+  uint64_t next_token = 1;  // guarded by export_mu
   bool ended = false;
   mproc__exit_status status;
 };

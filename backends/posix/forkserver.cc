@@ -110,8 +110,7 @@ mproc_status forkserver_start_child(const mproc__start_request* req, mproc__chil
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) != 0) {
     return mproc__fail_os(errno, "mproc_process_start: socketpair");
   }
-  unique_fd report_parent(rs[0]), report_child(rs[1]);
-  ::shutdown(rs[0], SHUT_WR);
+  unique_fd report_parent(rs[0]), report_child(rs[1]);  // both ways: mproc__handle_export
   if (::pipe2(st, O_CLOEXEC) != 0) return mproc__fail_os(errno, "mproc_process_start: pipe");
   unique_fd status_parent(st[0]), status_server(st[1]);
 

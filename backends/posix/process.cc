@@ -1,14 +1,18 @@
 // backends/posix/process.cc — starting children with fork and posix_spawn, waiting on them
 // through pidfds, signalling them, and reading what they reported.
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "backends/posix/child_record.h"
 #include "core/status.h"
@@ -98,12 +102,25 @@ void write_report(int fd, char type, const std::string& text) {
 int g_report_fd = -1;
 std::vector<int> g_handles;
 
+// Handles the parent sent on the control socket (mproc__handle_export): those that arrived before
+// they were imported, by token. One per process: a forked child starts a new one (become_child).
+struct imports {
+  std::mutex mu;
+  std::map<uint64_t, int> arrived;
+  uint64_t next_arrival = 1;  // the token the next message starts with
+};
+imports* g_imports = new imports;  // leaked: replaced, never locked, in a forked child
+
 }  // namespace
 
 void become_child(int report_fd, std::vector<int> handles, const void* launch, size_t launch_len,
                   mproc_fn local_fn, void* local_userdata) {
   g_report_fd = report_fd;
   g_handles = std::move(handles);
+  // Handles sent to the process we were forked from are its own: close our copies. Another of
+  // its threads may have held the mutex at the fork, so it is not taken.
+  for (auto& [token, fd] : g_imports->arrived) ::close(fd);
+  g_imports = new imports;
   mproc__core_run_child(launch, launch_len, local_fn, local_userdata);
 }
 
@@ -137,17 +154,188 @@ mproc_status mproc__inherited_handle_take(size_t index, intptr_t* out) {
   return st;
 }
 
+// ---- handles sent to a running child ----------------------------------------------------
+
+namespace {
+
+constexpr uint32_t kHandlesMagic = 0x4d504844;  // "MPHD"
+constexpr size_t kHandlesPerMessage = 250;      // SCM_RIGHTS carries at most 253
+constexpr int64_t kExportWaitMs = 1000;
+
+struct handles_header {
+  uint64_t first_token;
+  uint32_t count;
+  uint32_t magic;
+};
+
+// One header and its descriptors, or false with errno.
+bool send_handles_message(int sock, const handles_header& h, const int* fds) {
+  iovec iov{const_cast<handles_header*>(&h), sizeof h};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kHandlesPerMessage)];
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * h.count);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * h.count);
+  std::memcpy(CMSG_DATA(c), fds, sizeof(int) * h.count);
+  const int64_t deadline = mproc_posix::now_ms() + kExportWaitMs;
+  for (;;) {
+    // A 16-byte message on a stream socket goes whole or not at all.
+    ssize_t r = ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (r == static_cast<ssize_t>(sizeof h)) return true;
+    if (r >= 0) {
+      errno = EPROTO;
+      return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    const int64_t left = deadline - mproc_posix::now_ms();
+    if (left <= 0) return false;  // errno is EAGAIN
+    pollfd p{sock, POLLOUT, 0};
+    ::poll(&p, 1, static_cast<int>(left));
+  }
+}
+
+}  // namespace
+
+mproc_status mproc__handle_export(mproc__child* c, const intptr_t* handles, size_t n,
+                                  uint64_t* first_token) {
+  if (n == 0) {
+    *first_token = 0;
+    return MPROC_OK;
+  }
+  std::lock_guard<std::mutex> lock(c->export_mu);
+  if (!c->report_fd) {
+    return mproc__failf(MPROC_E_CHILD, "sending handles to pid %d: it has no control socket",
+                        static_cast<int>(c->pid));
+  }
+  const uint64_t first = c->next_token;
+  int fds[kHandlesPerMessage];
+  for (size_t done = 0; done < n;) {
+    const size_t count = n - done < kHandlesPerMessage ? n - done : kHandlesPerMessage;
+    for (size_t i = 0; i < count; ++i) fds[i] = static_cast<int>(handles[done + i]);
+    handles_header h{c->next_token, static_cast<uint32_t>(count), kHandlesMagic};
+    if (!send_handles_message(c->report_fd.get(), h, fds)) {
+      const int e = errno;
+      if (e == EPIPE || e == ECONNRESET) {
+        return mproc__failf(MPROC_E_CHILD, "sending handles to pid %d: it has ended",
+                            static_cast<int>(c->pid));
+      }
+      if (e == EAGAIN || e == EWOULDBLOCK) {
+        return mproc__failf(MPROC_E_TIMEOUT,
+                            "sending handles to pid %d: its control socket stayed full for %d ms "
+                            "(it is not importing the handles sent before)",
+                            static_cast<int>(c->pid), kExportWaitMs);
+      }
+      if (e == ETOOMANYREFS) {
+        return mproc__fail_os(e, "sending handles to pid " + std::to_string(c->pid) +
+                                     ": too many descriptors in flight (the limit is "
+                                     "RLIMIT_NOFILE)");
+      }
+      return mproc__fail_os(e, "sending handles to pid " + std::to_string(c->pid));
+    }
+    c->next_token += count;
+    done += count;
+  }
+  *first_token = first;
+  return MPROC_OK;
+}
+
+mproc_status mproc__handle_import(uint64_t token, int64_t timeout_ms, intptr_t* out) {
+  const int sock = mproc_posix::g_report_fd;
+  if (sock < 0) {
+    return mproc__failf(MPROC_E_STATE,
+                        "importing handle %d: this process was not started by mproc, so no "
+                        "parent sends it handles",
+                        token);
+  }
+  mproc_posix::imports& im = *mproc_posix::g_imports;
+  std::lock_guard<std::mutex> lock(im.mu);
+  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  for (;;) {
+    auto it = im.arrived.find(token);
+    if (it != im.arrived.end()) {
+      *out = it->second;
+      im.arrived.erase(it);
+      return MPROC_OK;
+    }
+    if (token < im.next_arrival) {
+      return mproc__failf(MPROC_E_STATE, "importing handle %d: it was imported already", token);
+    }
+    const int64_t left = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - mproc_posix::now_ms());
+    const int r = mproc_posix::wait_readable(sock, left);
+    if (r < 0) return mproc__fail_os(errno, "importing a handle: poll on the control socket");
+    if (r == 0) {
+      return mproc__failf(MPROC_E_TIMEOUT,
+                          "importing handle %d: the parent has not sent it after %d ms (the "
+                          "next to arrive is %d)",
+                          token, timeout_ms, im.next_arrival);
+    }
+    handles_header h{};
+    iovec iov{&h, sizeof h};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kHandlesPerMessage)];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+      n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (n < 0) return mproc__fail_os(errno, "importing a handle: recvmsg on the control socket");
+    if (n == 0) {
+      return mproc__failf(MPROC_E_CLOSED,
+                          "importing handle %d: the parent closed the control socket (it ended)",
+                          token);
+    }
+    std::vector<int> fds;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        fds.push_back(fd);
+      }
+    }
+    // The rest of a header split across reads is in the socket already: it was sent at once.
+    if (n < static_cast<ssize_t>(sizeof h) &&
+        !mproc_posix::read_exact(sock, reinterpret_cast<char*>(&h) + n, sizeof h - size_t(n))) {
+      for (int fd : fds) ::close(fd);
+      return mproc__fail(MPROC_E_CLOSED,
+                         "importing a handle: the control socket ended mid-message");
+    }
+    if (h.magic != kHandlesMagic || h.count != fds.size() || (msg.msg_flags & MSG_CTRUNC) != 0 ||
+        h.first_token != im.next_arrival) {
+      for (int fd : fds) ::close(fd);
+      return mproc__failf(MPROC_E_CORRUPT,
+                          "importing handle %d: a malformed message on the control socket (token "
+                          "%d with %d descriptors, expected token %d)",
+                          token, h.first_token, fds.size(), im.next_arrival);
+    }
+    for (size_t i = 0; i < fds.size(); ++i) im.arrived[h.first_token + i] = fds[i];
+    im.next_arrival = h.first_token + h.count;
+  }
+}
+
 // ---- parent side --------------------------------------------------------------------------
 
 namespace {
 
-// A socketpair rather than a pipe: the child can send with MSG_NOSIGNAL.
+// The child's control socket. A socketpair rather than a pipe: the child can send with
+// MSG_NOSIGNAL, and the parent can send it descriptors.
 bool report_socket(unique_fd* parent_end, unique_fd* child_end) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
   parent_end->reset(sv[0]);
   child_end->reset(sv[1]);
-  ::shutdown(sv[0], SHUT_WR);
+  // Both ways: the parent sends handles on it (mproc__handle_export).
   return true;
 }
 

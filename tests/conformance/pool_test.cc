@@ -747,19 +747,6 @@ TEST_P(PoolTest, AMalformedBatchIsRefusedBeforeAnythingRuns) {
   EXPECT_EQ(r, nullptr);
 }
 
-TEST_P(PoolTest, ASharedObjectAsATaskArgumentIsNotSupportedYet) {
-  mproc::Pool pool(options(1));
-  try {
-    (void)pool.apply_async(mproc::fn<&use_handle>, HandleHolder{0});
-    FAIL() << "a handle went into a task";
-  } catch (const mproc::error& e) {
-    EXPECT_EQ(e.code(), mproc::errc::not_supported);
-    EXPECT_NE(std::string(e.what()).find("shared object"), std::string::npos) << e.what();
-  }
-  EXPECT_THROW((void)pool.map(mproc::fn<&use_handle>, std::vector<HandleHolder>{{0}}),
-               mproc::error);
-}
-
 // ---- the C ABI ---------------------------------------------------------------------------------
 
 std::string pack_int(int v) { return mproc::encode_args(v); }

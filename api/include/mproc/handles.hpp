@@ -3,9 +3,11 @@
 // A shared object (Queue, Value, Lock, a Pipe end, ...) encodes as an index into the list of OS
 // handles that go with the arguments; the receiving process maps the index back to its own handle
 // and reopens the object. The codec of such an object calls export_handle()/import_handle(); the
-// code that encodes arguments installs a handle_sink around the encoding: a Process ships the
-// handles it collected to the child; a pool refuses them (errc::not_supported) because its workers
-// are already running.
+// code that encodes arguments installs a handle_sink around the encoding: a Process passes the
+// handles it collected to the child at start; a Pool passes a task's to the worker that runs it
+// (mproc_pool_apply_async_v2 and the like), and an initializer's to every worker it starts. In the
+// receiver, import_handle(i) is mproc_inherited_handle(i), which inside a pool task or initializer
+// gives that call's i-th handle.
 #ifndef MPROC_HANDLES_HPP
 #define MPROC_HANDLES_HPP
 
@@ -21,32 +23,75 @@
 namespace mproc {
 namespace detail {
 
-class handle_sink {
+// The handles collected while encoding: duplicates, closed with the set, and the objects that own
+// the originals, kept alive as long as the set (the shared state behind a handle must outlive the
+// encoding too).
+class handle_set {
  public:
-  handle_sink() : previous_(current()) { current() = this; }
-  ~handle_sink() {
-    current() = previous_;
-    for (std::intptr_t h : duplicates_) mproc_handle_close(h);
+  handle_set() = default;
+  handle_set(handle_set&& o) noexcept
+      : handles_(std::move(o.handles_)), owners_(std::move(o.owners_)) {
+    o.handles_.clear();
+    o.owners_.clear();
   }
-  handle_sink(const handle_sink&) = delete;
-  handle_sink& operator=(const handle_sink&) = delete;
+  handle_set& operator=(handle_set&& o) noexcept {
+    if (this != &o) {
+      close_all();
+      handles_ = std::move(o.handles_);
+      owners_ = std::move(o.owners_);
+      o.handles_.clear();
+      o.owners_.clear();
+    }
+    return *this;
+  }
+  handle_set(const handle_set&) = delete;
+  handle_set& operator=(const handle_set&) = delete;
+  ~handle_set() { close_all(); }
 
-  // Collects a duplicate of the handle, so it stays open until the collected handles are passed
-  // on even when the encoded object is a temporary copy that dies first.
+  // Keeps a duplicate of the handle, so it stays open until the handles are passed on even when
+  // the encoded object is a temporary copy that dies first. Returns its index.
   std::uint64_t add(std::intptr_t handle) {
     std::intptr_t dup = -1;
     check(mproc_handle_dup(handle, &dup));
-    duplicates_.push_back(dup);
     handles_.push_back(dup);
     return handles_.size() - 1;
   }
-  // The same, also keeping `owner` (what owns the handle) alive as long as the sink: the shared
-  // state behind the handle must outlive the encoding too.
   std::uint64_t add(std::intptr_t handle, std::shared_ptr<const void> owner) {
     owners_.push_back(std::move(owner));
     return add(handle);
   }
   const std::vector<std::intptr_t>& handles() const { return handles_; }
+  const std::intptr_t* data() const { return handles_.empty() ? nullptr : handles_.data(); }
+  std::size_t size() const { return handles_.size(); }
+  bool empty() const { return handles_.empty(); }
+
+ private:
+  void close_all() {
+    for (std::intptr_t h : handles_) mproc_handle_close(h);
+    handles_.clear();
+  }
+
+  std::vector<std::intptr_t> handles_;
+  std::vector<std::shared_ptr<const void>> owners_;
+};
+
+// Collects the handles of what is encoded on this thread while it lives (sinks nest: the previous
+// one is back when this one ends).
+class handle_sink {
+ public:
+  handle_sink() : previous_(current()) { current() = this; }
+  ~handle_sink() { current() = previous_; }
+  handle_sink(const handle_sink&) = delete;
+  handle_sink& operator=(const handle_sink&) = delete;
+
+  std::uint64_t add(std::intptr_t handle) { return set_.add(handle); }
+  std::uint64_t add(std::intptr_t handle, std::shared_ptr<const void> owner) {
+    return set_.add(handle, std::move(owner));
+  }
+  const std::vector<std::intptr_t>& handles() const { return set_.handles(); }
+  handle_set& collected() { return set_; }
+  // What was collected so far, to keep beyond the sink (the sink starts empty again).
+  handle_set take() { return std::move(set_); }
 
   static handle_sink*& current() {
     static thread_local handle_sink* sink = nullptr;
@@ -55,21 +100,7 @@ class handle_sink {
 
  private:
   handle_sink* previous_;
-  std::vector<std::intptr_t> handles_;
-  std::vector<std::shared_ptr<const void>> owners_;
-  std::vector<std::intptr_t> duplicates_;
-};
-
-// Where a receiver looks handles up: the process's inherited handles, unless a pool worker has
-// installed the current task's (see handle_source).
-class handle_source {
- public:
-  virtual ~handle_source() = default;
-  virtual std::intptr_t get(std::uint64_t index) const = 0;
-  static const handle_source*& current() {
-    static thread_local const handle_source* source = nullptr;
-    return source;
-  }
+  handle_set set_;
 };
 
 }  // namespace detail
@@ -84,8 +115,10 @@ inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what
                                    std::shared_ptr<const void> owner) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {
-    throw error(errc::not_supported,
-                what + " can be encoded only as an argument of a Process or a pool task");
+    throw error(
+        errc::not_supported,
+        what +
+            " can be encoded only as an argument of a Process, a pool task or a pool initializer");
   }
   return sink->add(handle, std::move(owner));
 }
@@ -93,17 +126,18 @@ inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what
 inline std::uint64_t export_handle(std::intptr_t handle, const std::string& what) {
   detail::handle_sink* sink = detail::handle_sink::current();
   if (sink == nullptr) {
-    throw error(errc::not_supported,
-                what + " can be encoded only as an argument of a Process or a pool task");
+    throw error(
+        errc::not_supported,
+        what +
+            " can be encoded only as an argument of a Process, a pool task or a pool initializer");
   }
   return sink->add(handle);
 }
 
-// For a shared object's codec, in the receiver: the handle behind an index. Owned by mproc.
+// For a shared object's codec, in the receiver: the handle behind an index. Owned by mproc (for a
+// pool task's or initializer's handle, until the call returns: the object opened on it keeps its
+// own duplicate).
 inline std::intptr_t import_handle(std::uint64_t index) {
-  if (const detail::handle_source* source = detail::handle_source::current()) {
-    return source->get(index);
-  }
   std::intptr_t handle = -1;
   detail::check(mproc_inherited_handle(static_cast<size_t>(index), &handle));
   return handle;
@@ -114,10 +148,6 @@ inline std::intptr_t import_handle(std::uint64_t index) {
 // receiver leaves no copy behind (a Pipe end's peer sees EOF).
 inline std::intptr_t import_handle_owned(std::uint64_t index) {
   std::intptr_t handle = -1;
-  if (const detail::handle_source* source = detail::handle_source::current()) {
-    detail::check(mproc_handle_dup(source->get(index), &handle));
-    return handle;
-  }
   detail::check(mproc_inherited_handle_take(static_cast<size_t>(index), &handle));
   return handle;
 }

@@ -32,10 +32,20 @@
  * mproc_pool_destroy (no other call on the pool may run or follow). Result handles are
  * thread-safe too and stay valid after their pool is destroyed.
  *
- * Not yet supported: OS handles (shared objects such as queues or locks) among a task's
- * arguments. The workers are already running when a task is submitted, and giving a running
- * process a new handle needs SCM_RIGHTS (Win32: DuplicateHandle) at task time; the C++ facade
- * refuses such arguments with MPROC_E_NOT_SUPPORTED. */
+ * OS handles (shared objects: queues, locks, values, pipe ends, ...) travel with the initializer
+ * and with tasks, under every start method. Give them in mproc_pool_options.init_handles, or with
+ * the _v2 submission functions; they are duplicated (the caller keeps its own). The function
+ * running in the worker reads the i-th one with mproc_inherited_handle(i) (or takes it over with
+ * mproc_inherited_handle_take) while it runs, and opens the object on it (mproc_queue_open,
+ * mproc_lock_open, ...): inside an initializer or a task, those indices are that call's handles,
+ * not the worker's own inherited ones. Handles the call did not take over are closed when it
+ * returns; an object opened on one keeps its own duplicate, so it may outlive the call (an
+ * initializer typically keeps what it opened in a global for the tasks). Every worker gets the
+ * initializer's handles when it starts, replacements (after a death or maxtasksperchild)
+ * included. A task's handles are sent (POSIX: SCM_RIGHTS over the worker's control socket; Win32:
+ * DuplicateHandle into the worker) to the worker that will run it before the task reaches it, and
+ * sent again to another worker if the first one dies before starting it; the pool's duplicates are
+ * closed when the task completes. Tasks without handles cost nothing more. */
 #ifndef MPROC_POOL_H
 #define MPROC_POOL_H
 
@@ -59,16 +69,27 @@ typedef struct mproc_pool_options {
                                       one task, as in Python) */
   mproc_start_method start_method; /* MPROC_START_DEFAULT: the global method */
   const char* name;                /* for messages (copied); NULL: "Pool-N" */
+  const intptr_t* init_handles;    /* OS handles the initializer reads with
+                                      mproc_inherited_handle(0 .. init_handle_count - 1) in every
+                                      worker (duplicated at create: the caller keeps its own and
+                                      the pool keeps its duplicates for its life) */
+  size_t init_handle_count;        /* at most MPROC_POOL_MAX_INIT_HANDLES */
 } mproc_pool_options;
 
 #define MPROC_POOL_OPTIONS_INIT \
-  { sizeof(mproc_pool_options), 0, NULL, NULL, 0, 0, MPROC_START_DEFAULT, NULL }
+  { sizeof(mproc_pool_options), 0, NULL, NULL, 0, 0, MPROC_START_DEFAULT, NULL, NULL, 0 }
+
+/* The most handles mproc_pool_options.init_handles may hold (a worker is an mproc process, which
+ * inherits at most 240 handles; the pool uses two). */
+#define MPROC_POOL_MAX_INIT_HANDLES 238
 
 /* Creates a pool and starts its workers. opts may be NULL (defaults). Blocks while the workers
  * are created (not until their initializers finish). The caller owns *out.
- * Errors: MPROC_E_INVAL (negative processes or maxtasksperchild, NULL out, options too long),
- * MPROC_E_NOT_REGISTERED (initializer), MPROC_E_NOT_SUPPORTED (start method), MPROC_E_STATE
- * (called in a daemonic process, e.g. a pool worker), MPROC_E_NO_INIT, MPROC_E_OS. */
+ * Errors: MPROC_E_INVAL (negative processes or maxtasksperchild, NULL out, options too long, NULL
+ * init_handles with a count), MPROC_E_RANGE (more than MPROC_POOL_MAX_INIT_HANDLES init_handles),
+ * MPROC_E_OS (an init handle is not a valid handle), MPROC_E_NOT_REGISTERED (initializer),
+ * MPROC_E_NOT_SUPPORTED (start method), MPROC_E_STATE (called in a daemonic process, e.g. a pool
+ * worker), MPROC_E_NO_INIT, MPROC_E_OS. */
 MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_pool** out);
 
 /* Submits fn_name(args) (Python's apply_async). The args_len bytes are copied. Never blocks on
@@ -79,6 +100,21 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
                                               const void* args, size_t args_len,
                                               mproc_result** out);
 
+/* mproc_pool_apply_async with OS handles for the task: in the worker, while fn_name runs,
+ * mproc_inherited_handle(i) gives handles[i] (see the top of this file). The handles are
+ * duplicated now; the caller keeps its own. handle_count 0 (handles may be NULL) is
+ * mproc_pool_apply_async. A task carrying handles is never moved to another idle worker once sent
+ * (its handles went to the first); it is sent again, with its handles, only when that worker dies
+ * before starting it. Errors: as mproc_pool_apply_async, plus MPROC_E_INVAL (NULL handles with a
+ * count), MPROC_E_RANGE (more than 65536 handles), MPROC_E_OS (not a valid handle). The task
+ * itself fails (mproc_result_get) when its handles cannot be sent to a worker: MPROC_E_TIMEOUT
+ * (the worker's control socket stayed full), MPROC_E_OS (e.g. POSIX's limit of descriptors in
+ * flight, RLIMIT_NOFILE). */
+MPROC_API mproc_status mproc_pool_apply_async_v2(mproc_pool* pool, const char* fn_name,
+                                                 const void* args, size_t args_len,
+                                                 const intptr_t* handles, size_t handle_count,
+                                                 mproc_result** out);
+
 /* Submits fn_name over each argument pack of an encoded batch (Python's map_async), split into
  * tasks of chunksize packs; chunksize 0 takes Python's default, ceil(count / (4 * processes)).
  * The batch is copied. The result has one value per pack, in order, or the first failure of any
@@ -87,6 +123,14 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
 MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_name,
                                             const void* batch, size_t batch_len, size_t chunksize,
                                             mproc_result** out);
+
+/* mproc_pool_map_async with OS handles shared by every argument pack of the batch: each chunk's
+ * task carries all of them, and index i means handles[i] in every pack (as
+ * mproc_pool_apply_async_v2). Errors: as mproc_pool_map_async and mproc_pool_apply_async_v2. */
+MPROC_API mproc_status mproc_pool_map_async_v2(mproc_pool* pool, const char* fn_name,
+                                               const void* batch, size_t batch_len,
+                                               size_t chunksize, const intptr_t* handles,
+                                               size_t handle_count, mproc_result** out);
 
 /* A map whose batch comes in parts, so that the workers start on the first part while the caller
  * still encodes the next, and the whole batch never has to be in memory at once: begin a result
@@ -101,6 +145,9 @@ MPROC_API mproc_status mproc_pool_map_async(mproc_pool* pool, const char* fn_nam
 MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_name, size_t count,
                                             size_t parts, mproc_result** out);
 MPROC_API mproc_status mproc_pool_map_part(mproc_result* r, const void* batch, size_t batch_len);
+/* mproc_pool_map_part with OS handles for this part's packs (as mproc_pool_map_async_v2). */
+MPROC_API mproc_status mproc_pool_map_part_v2(mproc_result* r, const void* batch, size_t batch_len,
+                                              const intptr_t* handles, size_t handle_count);
 
 /* No more tasks may be submitted; the workers exit once every submitted task has completed. */
 MPROC_API mproc_status mproc_pool_close(mproc_pool* pool);

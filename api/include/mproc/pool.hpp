@@ -19,8 +19,12 @@
 //   fail with errc::closed instead of hanging.
 // - imap / imap_unordered pull their input lazily with at most `window` chunks in flight
 //   (default 4 x processes), so an input larger than memory streams in constant memory.
-// - Shared objects (queues, locks, ...) cannot be task arguments yet: the workers are already
-//   running. Such an argument throws error(errc::not_supported).
+//
+// Shared objects (Queue, SimpleQueue, JoinableQueue, Lock, RLock, Semaphore, Event, Condition,
+// Barrier, Value, Array, Pipe Connection ends) work as initializer arguments (every worker gets
+// them, replacements included) and as task arguments of apply, apply_async, map, imap and
+// starmap, under every start method, as in Python: Pool(2, Initializer(mproc::fn<&init>, lock)).
+// A task's handles go to the worker that runs it (mproc_pool_apply_async_v2).
 #ifndef MPROC_POOL_HPP
 #define MPROC_POOL_HPP
 
@@ -147,24 +151,6 @@ void append_item(std::string& batch, Tuple&& values) {
   const auto n32 = static_cast<std::uint32_t>(n);
   std::memcpy(&batch[at], &n32, sizeof n32);
 }
-
-// Installs a handle sink around a task's encoding: a shared object among the arguments would
-// export an OS handle, which running workers cannot receive yet.
-class task_encoding {
- public:
-  void check(const char* where) const {
-    if (!sink_.handles().empty()) {
-      throw error(errc::not_supported,
-                  std::string(where) +
-                      ": a task argument is a shared object (it carries an OS handle); pool "
-                      "workers are already running and cannot receive handles at task time yet. "
-                      "Pass the object to an mproc::Process instead");
-    }
-  }
-
- private:
-  handle_sink sink_;
-};
 
 struct result_deleter {
   void operator()(mproc_result* r) const { mproc_result_destroy(r); }
@@ -355,6 +341,7 @@ class pool_imap_source final
   bool submit_chunk() {
     batch_.clear();
     std::size_t n = 0;
+    handle_set handles;
     if constexpr (raw_items_v<F>) {
       // Sized once, then each element is a few stores (no handles can hide in raw bytes).
       constexpr std::size_t item = raw_item_size_v<F>;
@@ -370,7 +357,7 @@ class pool_imap_source final
       });
       batch_.resize(at);
     } else {
-      task_encoding encoding;
+      handle_sink sink;  // shared objects among the chunk's arguments
       n = this->pull_chunk([this](auto&& element) {
         const std::size_t good = batch_.size();
         try {
@@ -384,12 +371,12 @@ class pool_imap_source final
           throw;
         }
       });
-      encoding.check("mproc::Pool::imap");
+      handles = sink.take();
     }
     if (n == 0) return false;
     mproc_result* h = nullptr;
-    check(mproc_pool_map_async(pool_.get(), fn_t<F>::name().c_str(), batch_.data(), batch_.size(),
-                               n, &h));
+    check(mproc_pool_map_async_v2(pool_.get(), fn_t<F>::name().c_str(), batch_.data(),
+                                  batch_.size(), n, handles.data(), handles.size(), &h));
     inflight_.emplace_back(h);
     return true;
   }
@@ -423,16 +410,22 @@ class Initializer {
   Initializer() = default;
   template <auto F, typename... A>
   explicit Initializer(fn_t<F>, A&&... args) : name_(fn_t<F>::name()) {
-    detail::task_encoding encoding;
+    detail::handle_sink sink;  // shared objects among the arguments: kept for the pool
     args_ = fn_t<F>::encode(std::forward<A>(args)...);
-    encoding.check("mproc::Initializer");
+    if (!sink.collected().empty()) {
+      handles_ = std::make_shared<detail::handle_set>(sink.take());
+    }
   }
   bool empty() const { return name_.empty(); }
   const std::string& name() const { return name_; }
   const std::string& args() const { return args_; }
+  // The OS handles of the shared objects among the arguments (duplicates kept while this lives).
+  const std::intptr_t* handles() const { return handles_ ? handles_->data() : nullptr; }
+  std::size_t handle_count() const { return handles_ ? handles_->size() : 0; }
 
  private:
   std::string name_, args_;
+  std::shared_ptr<const detail::handle_set> handles_;
 };
 
 struct PoolOptions {
@@ -464,6 +457,8 @@ class Pool {
       c.initializer = o.initializer.name().c_str();
       c.initargs = o.initializer.args().data();
       c.initargs_len = o.initializer.args().size();
+      c.init_handles = o.initializer.handles();
+      c.init_handle_count = o.initializer.handle_count();
     }
     c.maxtasksperchild = static_cast<std::int64_t>(o.maxtasksperchild);
     c.start_method = o.context.c_method();
@@ -638,15 +633,12 @@ class Pool {
   template <auto F, class... A>
   std::shared_ptr<detail::pool_source<detail::task_result_t<F>, false>> submit_apply(fn_t<F>,
                                                                                        A&&... args) {
-    std::string bytes;
-    {
-      detail::task_encoding encoding;
-      bytes = fn_t<F>::encode(std::forward<A>(args)...);
-      encoding.check("mproc::Pool::apply_async");
-    }
+    detail::handle_sink sink;  // shared objects among the arguments go with the task
+    const std::string bytes = fn_t<F>::encode(std::forward<A>(args)...);
+    const detail::handle_set& handles = sink.collected();
     mproc_result* h = nullptr;
-    detail::check(mproc_pool_apply_async(handle_.get(), fn_t<F>::name().c_str(), bytes.data(),
-                                         bytes.size(), &h));
+    detail::check(mproc_pool_apply_async_v2(handle_.get(), fn_t<F>::name().c_str(), bytes.data(),
+                                            bytes.size(), handles.data(), handles.size(), &h));
     return std::make_shared<detail::pool_source<detail::task_result_t<F>, false>>(
         detail::result_ptr(h));
   }
@@ -695,6 +687,7 @@ class Pool {
     const char* where = Star ? "mproc::Pool::starmap" : "mproc::Pool::map";
     std::string batch;
     std::size_t in_chunk = 0;
+    detail::handle_sink sink;  // shared objects among a chunk's arguments go with that chunk
     auto it = std::begin(range);
     const auto end = std::end(range);
     const auto range_ended = [&](std::size_t given) {
@@ -725,18 +718,16 @@ class Pool {
     }
     for (std::size_t given = 0; given < count; ++it) {
       if (it == end) throw range_ended(given);
-      {
-        detail::task_encoding encoding;
-        if constexpr (Star) {
-          detail::append_item<F>(batch, *it);
-        } else {
-          detail::append_item<F>(batch, std::forward_as_tuple(*it));
-        }
-        encoding.check(where);
+      if constexpr (Star) {
+        detail::append_item<F>(batch, *it);
+      } else {
+        detail::append_item<F>(batch, std::forward_as_tuple(*it));
       }
       ++given;
       if (++in_chunk == chunksize || given == count) {
-        detail::check(mproc_pool_map_part(h.get(), batch.data(), batch.size()));
+        const detail::handle_set handles = sink.take();  // the next chunk counts from 0 again
+        detail::check(mproc_pool_map_part_v2(h.get(), batch.data(), batch.size(), handles.data(),
+                                             handles.size()));
         batch.clear();
         in_chunk = 0;
       }

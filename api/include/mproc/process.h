@@ -56,7 +56,11 @@ MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handl
 
 /* In a child: the index-th handle its parent passed with mproc_process_add_handle (the number may
  * differ from the parent's). Owned by the library for the life of the process: duplicate it to
- * keep your own. Errors: MPROC_E_RANGE (no such handle; the message says how many there are). */
+ * keep your own. In a pool worker, while a pool initializer or task runs (on the thread running
+ * it), the indices are that call's handles instead (mproc_pool_options.init_handles, or the
+ * handles given to mproc_pool_apply_async_v2 and the like), owned by the library until the call
+ * returns. Errors: MPROC_E_RANGE (no such handle; the message says how many there are),
+ * MPROC_E_STATE (taken over already). */
 MPROC_API mproc_status mproc_inherited_handle(size_t index, intptr_t* out);
 
 /* Like mproc_inherited_handle, but the caller takes the handle over: it closes it (with
