@@ -913,6 +913,12 @@ MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc
     return mproc__failf(MPROC_E_INVAL, "%s: a SimpleQueue is unbounded (maxsize %d given)", where,
                         o.maxsize);
   }
+  if (o.buffer_size > MPROC_QUEUE_MAX_INITIAL_BUFFER) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: buffer_size %d is above the %d bytes a queue may start with "
+                        "(MPROC_QUEUE_MAX_INITIAL_BUFFER; the buffer grows as messages need)",
+                        where, o.buffer_size, MPROC_QUEUE_MAX_INITIAL_BUFFER);
+  }
   uint64_t cap = o.buffer_size == 0 ? kDefaultRing : kMinRing;
   while (cap < o.buffer_size && cap < kMaxRing) cap *= 2;
   if (cap < o.buffer_size) {
@@ -959,6 +965,7 @@ MPROC_API mproc_status mproc_queue_open(intptr_t handle, int kind, const char* t
   const char* where = "mproc_queue_open";
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
   *out = nullptr;
+  if (kind == 0) kind = MPROC_QUEUE_KIND_QUEUE;  // as mproc_queue_create takes it
   if (!valid_kind(kind))
     return mproc__failf(MPROC_E_INVAL, "%s: %d is not a queue kind", where, kind);
   mproc__object* obj = nullptr;
@@ -1008,6 +1015,8 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
   if (data == nullptr && len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: %s: data is NULL but len is %d", where, q->what, len);
   }
+  st = mproc__check_count(where, "len", len);
+  if (st != MPROC_OK) return st;
   mproc_queue_part part{data, len};
   return do_put("mproc_queue_put", q, &part, 1, timeout_ms);
 }
@@ -1025,6 +1034,8 @@ MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* 
       return mproc__failf(MPROC_E_INVAL, "%s: %s: part %d is NULL but its len is %d", where,
                           q->what, i, parts[i].len);
     }
+    st = mproc__check_count(where, "a part's len", parts[i].len);
+    if (st != MPROC_OK) return st;
   }
   return do_put("mproc_queue_putv", q, parts, count, timeout_ms);
 }

@@ -83,7 +83,8 @@ bool read_exact(int fd, void* data, size_t n) {
 int bytes_to_memfd(const std::string& bytes) {
   int fd = static_cast<int>(::syscall(SYS_memfd_create, "mproc-launch", MFD_CLOEXEC));
   if (fd < 0) return -1;
-  if (!write_all(fd, bytes.data(), bytes.size())) {
+  // 0600, not memfd_create's 0777: the launch record is the parent's business only.
+  if (::fchmod(fd, 0600) != 0 || !write_all(fd, bytes.data(), bytes.size())) {
     int e = errno;
     ::close(fd);
     errno = e;
