@@ -1119,8 +1119,6 @@ MPROC_API mproc_status mproc_pool_apply_async(mproc_pool* pool, const char* fn_n
                         where, args_len);
   }
   *out = nullptr;
-  st = mproc__check_count(where, "args_len", args_len);
-  if (st != MPROC_OK) return st;
   if (args_len > UINT32_MAX) {
     return mproc__failf(MPROC_E_TOO_BIG, "%s: %d bytes of arguments; a task's are at most 4 GiB",
                         where, args_len);
@@ -1211,10 +1209,16 @@ MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_nam
                         "value; no values, no parts)",
                         where, s.describe, count, parts);
   }
+  st = mproc__check_count(where, "parts", parts, sizeof(size_t));
+  if (st != MPROC_OK) return st;
   auto r = std::make_shared<result>();
   r->count = count;
-  r->parts.resize(parts);
-  r->part_first.assign(parts + 1, 0);
+  try {  // sized by the caller: no exception may cross the C ABI
+    r->parts.resize(parts);
+    r->part_first.assign(parts + 1, 0);
+  } catch (...) {
+    return mproc__status_from_exception(where);
+  }
   r->part_first[parts] = count;
   r->parts_expected = parts;
   r->fn = fn_name;

@@ -1015,8 +1015,6 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
   if (data == nullptr && len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: %s: data is NULL but len is %d", where, q->what, len);
   }
-  st = mproc__check_count(where, "len", len);
-  if (st != MPROC_OK) return st;
   mproc_queue_part part{data, len};
   return do_put("mproc_queue_put", q, &part, 1, timeout_ms);
 }
@@ -1034,8 +1032,6 @@ MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* 
       return mproc__failf(MPROC_E_INVAL, "%s: %s: part %d is NULL but its len is %d", where,
                           q->what, i, parts[i].len);
     }
-    st = mproc__check_count(where, "a part's len", parts[i].len);
-    if (st != MPROC_OK) return st;
   }
   return do_put("mproc_queue_putv", q, parts, count, timeout_ms);
 }

@@ -28,8 +28,14 @@ int64_t now_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t deadline_ms(int64_t timeout_ms) {
+  if (timeout_ms < 0) return -1;
+  const int64_t now = now_ms();
+  return timeout_ms > INT64_MAX - now ? INT64_MAX : now + timeout_ms;
+}
+
 int wait_readable(int fd, int64_t timeout_ms) {
-  const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  const int64_t deadline = deadline_ms(timeout_ms);
   for (;;) {
     int wait = -1;
     if (deadline >= 0) {
