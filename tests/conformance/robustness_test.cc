@@ -25,7 +25,7 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// ---- children ------------------------------------------------------------------------------------
+// ---- children -----------------------------------------------------------------------------------
 
 void put_later(mproc::Queue<int> q, int value) {
   std::this_thread::sleep_for(100ms);
@@ -58,7 +58,7 @@ void expect_clean_exit(mproc::Process& p) {
   EXPECT_EQ(p.exitcode(), 0) << p.failure().value_or("(no failure reported)");
 }
 
-// ---- 9. huge timeouts wait instead of timing out at once ------------------------------------------
+// ---- 9. huge timeouts wait instead of timing out at once ----------------------------------------
 
 class HugeTimeoutTest : public mproc_test::MethodTest {};
 MPROC_INSTANTIATE_FOR_METHODS(HugeTimeoutTest);
@@ -218,7 +218,7 @@ TEST(HugeTimeout, ThreadPoolResultsAndJoinWithHugeTimeouts) {
   EXPECT_TRUE(pool.join(kForever));
 }
 
-// ---- 10. a pool size beyond the documented limit is refused ----------------------------------------
+// ---- 10. a pool size beyond the documented limit is refused -------------------------------------
 
 TEST(PoolSizeLimit, CPoolAboveTheLimitIsRefusedNamingPoolAndLimit) {
   for (int processes : {MPROC_POOL_MAX_PROCESSES + 1, INT_MAX}) {
@@ -257,7 +257,7 @@ TEST(PoolSizeLimit, ThreadPoolAtTheLimitStillWorks) {
   EXPECT_EQ(pool.apply([] { return 5; }), 5);
 }
 
-// ---- 11. sizes that no object can have: a status, never an exception through the C ABI -------------
+// ---- 11. sizes that no object can have: a status, never an exception through the C ABI ----------
 
 TEST(CAbiSizes, ProcessCreateWithSizeMaxArgsLenIsInvalidArgument) {
   const char args[1] = {0};
@@ -333,7 +333,7 @@ TEST(CAbiSizes, ArrayOfSizeMaxElementsIsRefusedWithAStatus) {
   EXPECT_EQ(arr, nullptr);
 }
 
-// ---- 13. smaller gaps -------------------------------------------------------------------------------
+// ---- 13. smaller gaps ---------------------------------------------------------------------------
 
 TEST(SmallGaps, QueueBufferOfOneTebibyteIsRefused) {
   mproc_queue_options o = MPROC_QUEUE_OPTIONS_INIT;

@@ -125,7 +125,8 @@ class ProgressBar {
   void draw(bool force) {
     if (out_ == nullptr || closed_) return;
     const auto now = clock::now();
-    const auto every = in_place_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
+    const auto every =
+        in_place_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
     if (!force && now - last_draw_ < every) return;
     if (force && !dirty_ && drawn_) return;  // this state is on screen already: never twice
     last_draw_ = now;

@@ -80,7 +80,8 @@ typedef struct mproc_queue_options {
 
 /* Creates a queue. opts may be NULL (an unbounded Queue). The caller owns *out and destroys it.
  * Errors: MPROC_E_INVAL (NULL out, unknown kind, a SimpleQueue with maxsize, a name over 63
- * bytes, buffer_size above MPROC_QUEUE_MAX_INITIAL_BUFFER, options too long), MPROC_E_NOMEM / MPROC_E_OS (no shared memory). Does not block. */
+ * bytes, buffer_size above MPROC_QUEUE_MAX_INITIAL_BUFFER, options too long), MPROC_E_NOMEM /
+ * MPROC_E_OS (no shared memory). Does not block. */
 MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc_queue** out);
 
 /* In a process that received a queue's handle (mproc_inherited_handle): opens the queue. kind is

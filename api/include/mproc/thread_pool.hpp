@@ -406,9 +406,9 @@ class ThreadPool {
       } catch (const std::system_error& e) {
         // A thread the system refuses fails the construction; the ones started end with the core.
         core_.reset();
-        throw error(errc::os_error, "mproc::ThreadPool: " + s->describe + ": could not start thread " +
-                                        std::to_string(i + 1) + " of " +
-                                        std::to_string(processes) + ": " + e.what());
+        throw error(errc::os_error, "mproc::ThreadPool: " + s->describe +
+                                        ": could not start thread " + std::to_string(i + 1) +
+                                        " of " + std::to_string(processes) + ": " + e.what());
       }
     }
   }
