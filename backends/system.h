@@ -25,6 +25,8 @@ std::string mproc__crash_name(uint32_t code);
 // True while a process with this id exists (for owner-died checks outside a mutex).
 bool mproc__process_alive(int64_t pid);
 int64_t mproc__current_pid();
+// Whether standard stream `which` (0, 1 or 2) is a terminal (isatty / GetConsoleMode).
+bool mproc__stdio_is_terminal(int which);
 int64_t mproc__os_parent_pid();
 
 #endif  // MPROC_BACKENDS_SYSTEM_H

@@ -9,6 +9,17 @@
 
 #include "mproc/common.h"
 
+// Timeouts at or beyond this (a century, in ms) wait as long as this: far enough to be "forever"
+// to any caller, near enough that adding it to std::chrono::steady_clock::now() cannot overflow.
+inline constexpr int64_t mproc__kForeverMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+
+// timeout_ms + the steady clock's now, saturated at mproc__kForeverMs (callers keep their own
+// handling of negative = no deadline).
+inline std::chrono::steady_clock::time_point mproc__steady_after(int64_t timeout_ms) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::milliseconds(timeout_ms < mproc__kForeverMs ? timeout_ms : mproc__kForeverMs);
+}
+
 class mproc__deadline {
  public:
   // timeout_ms: MPROC_INFINITE, 0 (poll) or positive. The clock is first read when a wait asks
@@ -24,7 +35,9 @@ class mproc__deadline {
     const auto now = std::chrono::steady_clock::now();
     if (!started_) {
       started_ = true;
-      end_ = now + std::chrono::milliseconds(timeout_ms_);
+      // Saturated: the clock counts nanoseconds in an int64, so now + 2^43 ms or more would wrap
+      // into the past and a long wait would end at once. A century is forever for any caller.
+      end_ = now + std::chrono::milliseconds(timeout_ms_ < kForeverMs ? timeout_ms_ : kForeverMs);
       return timeout_ms_;
     }
     auto left = end_ - now;
@@ -43,6 +56,7 @@ class mproc__deadline {
   }
 
  private:
+  static constexpr int64_t kForeverMs = mproc__kForeverMs;
   int64_t timeout_ms_;
   mutable bool started_ = false;
   mutable std::chrono::steady_clock::time_point end_{};

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "core/deadline.h"
 #include "core/options.h"
 #include "core/status.h"
 #include "mproc/pipe.h"
@@ -85,7 +86,9 @@ bool lock_within(std::timed_mutex& mu, int64_t timeout_ms, int64_t* left) {
   }
   if (mu.try_lock()) return true;
   const auto start = std::chrono::steady_clock::now();
-  if (!mu.try_lock_for(std::chrono::milliseconds(timeout_ms))) return false;
+  // try_lock_until with a saturated deadline: try_lock_for adds the timeout to the clock itself,
+  // and INT64_MAX ms wraps into the past.
+  if (!mu.try_lock_until(mproc__steady_after(timeout_ms))) return false;
   const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - start)
                          .count();
@@ -224,7 +227,8 @@ MPROC_API mproc_status mproc_connection_send_bytes(mproc_connection* c, const vo
     return mproc__failf(MPROC_E_INVAL, "%s: %s: data is NULL but len is %d", where, c->describe,
                         len);
   }
-  st = mproc__check_timeout(where, timeout_ms);
+  st = mproc__check_count(where, "len", len);
+  if (st == MPROC_OK) st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
   if (c->mode == MPROC_CONNECTION_RECV_ONLY) {
     return mproc__failf(MPROC_E_STATE,

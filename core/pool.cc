@@ -24,6 +24,7 @@
 
 #include "backends/backend.h"
 #include "core/children.h"
+#include "core/deadline.h"
 #include "core/object.h"
 #include "core/options.h"
 #include "core/pool_wire.h"
@@ -63,7 +64,7 @@ using pool_clock = std::chrono::steady_clock;
 // The deadline timeout_ms from now; negative: none.
 std::optional<pool_clock::time_point> deadline_after(int64_t timeout_ms) {
   if (timeout_ms < 0) return std::nullopt;
-  return pool_clock::now() + std::chrono::milliseconds(timeout_ms);
+  return mproc__steady_after(timeout_ms);  // saturated: INT64_MAX ms must not wrap into the past
 }
 
 class pool_cv {
@@ -1139,6 +1140,12 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
                         "CPU)",
                         where, describe, o.processes);
   }
+  if (o.processes > MPROC_POOL_MAX_PROCESSES) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: %s: processes is %d, above the limit of %d workers a pool may have "
+                        "(MPROC_POOL_MAX_PROCESSES)",
+                        where, describe, o.processes, MPROC_POOL_MAX_PROCESSES);
+  }
   if (o.maxtasksperchild < 0) {
     return mproc__failf(MPROC_E_INVAL,
                         "%s: %s: maxtasksperchild is %d; use 0 (no limit) or a positive count",
@@ -1148,6 +1155,8 @@ MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_p
     return mproc__failf(MPROC_E_INVAL, "%s: %s: initargs is NULL but initargs_len is %d", where,
                         describe, o.initargs_len);
   }
+  st = mproc__check_count(where, "initargs_len", o.initargs_len);
+  if (st != MPROC_OK) return st;
   if (o.initializer != nullptr && !mproc_is_registered(o.initializer)) {
     return mproc__failf(MPROC_E_NOT_REGISTERED,
                         "%s: %s: no function is registered under the initializer's name '%s'",
@@ -1279,6 +1288,8 @@ MPROC_API mproc_status mproc_pool_map_async_v2(mproc_pool* pool, const char* fn_
                         where, batch_len);
   }
   *out = nullptr;
+  st = mproc__check_count(where, "batch_len", batch_len);
+  if (st != MPROC_OK) return st;
   state& s = *pool->s;
   const char* p = static_cast<const char*>(batch);
   size_t count = 0;
@@ -1339,10 +1350,16 @@ MPROC_API mproc_status mproc_pool_map_begin(mproc_pool* pool, const char* fn_nam
                         "value; no values, no parts)",
                         where, s.describe, count, parts);
   }
+  st = mproc__check_count(where, "parts", parts, sizeof(size_t));
+  if (st != MPROC_OK) return st;
   auto r = std::make_shared<result>();
   r->count = count;
-  r->parts.resize(parts);
-  r->part_first.assign(parts + 1, 0);
+  try {  // sized by the caller: no exception may cross the C ABI
+    r->parts.resize(parts);
+    r->part_first.assign(parts + 1, 0);
+  } catch (...) {
+    return mproc__status_from_exception(where);
+  }
   r->part_first[parts] = count;
   r->parts_expected = parts;
   r->fn = fn_name;
@@ -1609,7 +1626,8 @@ MPROC_API mproc_status mproc_result_wait_any(mproc_result* const* results, size_
   if (results == nullptr || count == 0 || index == nullptr) {
     return mproc__failf(MPROC_E_INVAL, "%s: no results, or index is NULL", where);
   }
-  mproc_status st = mproc__check_timeout(where, timeout_ms);
+  mproc_status st = mproc__check_count(where, "count", count, sizeof(mproc_result*));
+  if (st == MPROC_OK) st = mproc__check_timeout(where, timeout_ms);
   if (st != MPROC_OK) return st;
   state* s = nullptr;
   for (size_t i = 0; i < count; ++i) {

@@ -146,19 +146,25 @@ MPROC_API mproc_status mproc_process_create(const char* fn_name, const void* arg
   if (args == nullptr && args_len > 0) {
     return mproc__failf(MPROC_E_INVAL, "%s: args is NULL but args_len is %d", where, args_len);
   }
+  mproc_status st = mproc__check_count(where, "args_len", args_len);
+  if (st != MPROC_OK) return st;
   if (!mproc_is_registered(fn_name)) {
     return mproc__failf(MPROC_E_NOT_REGISTERED,
                         "%s: no function is registered under the name '%s' (register it with "
                         "mproc_register before mproc_init, or use mproc::fn<&f> in C++)",
                         where, fn_name);
   }
-  std::unique_ptr<mproc_process> p;
-  mproc_status st = create_common(where, opts, out, &p);
-  if (st != MPROC_OK) return st;
-  p->fn_name = fn_name;
-  if (args_len > 0) p->args.assign(static_cast<const char*>(args), args_len);
-  *out = p.release();
-  return MPROC_OK;
+  try {  // copies of the caller's name and bytes: no exception may cross the C ABI
+    std::unique_ptr<mproc_process> p;
+    st = create_common(where, opts, out, &p);
+    if (st != MPROC_OK) return st;
+    p->fn_name = fn_name;
+    if (args_len > 0) p->args.assign(static_cast<const char*>(args), args_len);
+    *out = p.release();
+    return MPROC_OK;
+  } catch (...) {
+    return mproc__status_from_exception(where);
+  }
 }
 
 MPROC_API mproc_status mproc_process_create_local(mproc_fn fn, void* userdata,

@@ -913,6 +913,12 @@ MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc
     return mproc__failf(MPROC_E_INVAL, "%s: a SimpleQueue is unbounded (maxsize %d given)", where,
                         o.maxsize);
   }
+  if (o.buffer_size > MPROC_QUEUE_MAX_INITIAL_BUFFER) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: buffer_size %d is above the %d bytes a queue may start with "
+                        "(MPROC_QUEUE_MAX_INITIAL_BUFFER; the buffer grows as messages need)",
+                        where, o.buffer_size, MPROC_QUEUE_MAX_INITIAL_BUFFER);
+  }
   uint64_t cap = o.buffer_size == 0 ? kDefaultRing : kMinRing;
   while (cap < o.buffer_size && cap < kMaxRing) cap *= 2;
   if (cap < o.buffer_size) {
@@ -959,6 +965,7 @@ MPROC_API mproc_status mproc_queue_open(intptr_t handle, int kind, const char* t
   const char* where = "mproc_queue_open";
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
   *out = nullptr;
+  if (kind == 0) kind = MPROC_QUEUE_KIND_QUEUE;  // as mproc_queue_create takes it
   if (!valid_kind(kind))
     return mproc__failf(MPROC_E_INVAL, "%s: %d is not a queue kind", where, kind);
   mproc__object* obj = nullptr;

@@ -89,6 +89,8 @@ MPROC_API mproc_status mproc_call_set_result(mproc_call* call, const void* data,
   if (call == nullptr || (data == nullptr && len > 0)) {
     return mproc__fail(MPROC_E_INVAL, "mproc_call_set_result: call is NULL, or data is NULL with len > 0");
   }
+  mproc_status st = mproc__check_count("mproc_call_set_result", "len", len);
+  if (st != MPROC_OK) return st;
   if (call->batch != nullptr) {
     if (len > UINT32_MAX) {
       std::string text = "a result of " + std::to_string(len) +
@@ -103,7 +105,11 @@ MPROC_API mproc_status mproc_call_set_result(mproc_call* call, const void* data,
     std::memcpy(p, &n, sizeof n);
     mproc__bytes::copy_small(p + sizeof n, data, len);
   } else {
-    call->result.assign(static_cast<const char*>(data), len);
+    try {  // the caller's bytes, copied: no exception may cross the C ABI
+      call->result.assign(static_cast<const char*>(data), len);
+    } catch (...) {
+      return mproc__status_from_exception("mproc_call_set_result");
+    }
   }
   call->has_result = true;
   return MPROC_OK;

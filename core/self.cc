@@ -108,6 +108,10 @@ void mproc__core_run_child(const void* launch_bytes, size_t launch_len, mproc_fn
 extern "C" {
 
 MPROC_API mproc_status mproc_init(int argc, char** argv) {
+  if (argc < 0) {
+    return mproc__failf(MPROC_E_INVAL, "mproc_init: argc is %d; pass main's argc (0 or more)",
+                        argc);
+  }
   mproc__self_state& self = mproc__self();
   if (self.initialized) return MPROC_OK;
   mproc__child_bootstrap(argc, argv);  // returns only in a process mproc did not start
@@ -215,6 +219,9 @@ MPROC_API mproc_status mproc_start_method_from_name(const char* name, mproc_star
 }
 
 MPROC_API int mproc_cpu_count(void) { return mproc__cpu_count(); }
+MPROC_API int mproc_stdio_is_terminal(int which) {
+  return which >= 0 && which <= 2 && mproc__stdio_is_terminal(which) ? 1 : 0;
+}
 MPROC_API int64_t mproc_current_pid(void) { return mproc__current_pid(); }
 
 MPROC_API int64_t mproc_parent_pid(void) {

@@ -2,7 +2,11 @@
 // thread-local last error.
 #include "core/status.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 #include <system_error>
 
 namespace {
@@ -36,6 +40,50 @@ mproc_status mproc__check_timeout(const char* where, int64_t timeout_ms) {
                         timeout_ms);
   }
   return MPROC_OK;
+}
+
+mproc_status mproc__check_count(const char* where, const char* what, size_t count,
+                                size_t elem_size) {
+  const size_t most = static_cast<size_t>(PTRDIFF_MAX) / (elem_size == 0 ? 1 : elem_size);
+  if (count > most) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: %s is %d, more than any object in memory can hold (at most %d)", where,
+                        what, count, most);
+  }
+  return MPROC_OK;
+}
+
+mproc_status mproc__status_from_exception(const char* where) noexcept {
+  mproc_status status = MPROC_E_INTERNAL;
+  const char* kind = "an unexpected exception";
+  std::string detail;
+  try {
+    try {
+      throw;
+    } catch (const std::bad_alloc&) {
+      status = MPROC_E_NOMEM;
+      kind = "out of memory";
+    } catch (const std::length_error& e) {
+      status = MPROC_E_INVAL;
+      kind = "a size beyond what a container can hold";
+      detail = e.what();
+    } catch (const std::invalid_argument& e) {
+      status = MPROC_E_INVAL;
+      kind = "an invalid argument";
+      detail = e.what();
+    } catch (const std::out_of_range& e) {
+      status = MPROC_E_INVAL;
+      kind = "a value out of range";
+      detail = e.what();
+    } catch (const std::exception& e) {
+      detail = e.what();
+    } catch (...) {
+    }
+    return detail.empty() ? mproc__failf(status, "%s: %s", where, kind)
+                          : mproc__failf(status, "%s: %s (%s)", where, kind, detail);
+  } catch (...) {
+    return status;  // even the message could not be allocated
+  }
 }
 
 extern "C" {

@@ -85,7 +85,7 @@ int64_t remaining(int64_t deadline) {
 
 // Waits for events on fd: 1 ready (or hung up / error), 0 timeout, -1 error with errno.
 int wait_fd(int fd, short events, int64_t timeout_ms) {
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  const int64_t deadline = mproc_posix::deadline_ms(timeout_ms);
   for (;;) {
     int64_t left = remaining(deadline);
     int wait = left < 0 ? -1 : static_cast<int>(std::min<int64_t>(left, INT_MAX));
@@ -265,7 +265,7 @@ mproc_status mproc__channel_send(intptr_t handle, const void* data, size_t len, 
   // The cached identity, not getpid(): glibc no longer caches the pid, and a system call here
   // was a third of the calls in a small message's round trip (two of six).
   const uint32_t pid = static_cast<uint32_t>(mproc__thread_identity() >> 32);
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  const int64_t deadline = mproc_posix::deadline_ms(timeout_ms);
   size_t off = 0;
   bool first = true;
   while (first || off < len) {
@@ -343,7 +343,7 @@ mproc_status mproc__channel_recv(intptr_t handle, int64_t timeout_ms, mproc__cha
   size_t cap = 0;
   char* room = static_cast<char*>(sink->first_room(&cap));
   const size_t direct = room != nullptr ? std::min(cap, kMaxPayload) : 0;
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  const int64_t deadline = mproc_posix::deadline_ms(timeout_ms);
   // Blocking forever needs no poll: the receive itself waits. With a timeout, try first and poll
   // only when nothing is there.
   const int flags = timeout_ms < 0 ? 0 : MSG_DONTWAIT;
@@ -415,7 +415,7 @@ mproc_status mproc__handles_wait(const intptr_t* handles, size_t n, int64_t time
     ready[i] = 0;
   }
   // No clock read for a poll (timeout 0) or an endless wait: a busy poll loop pays for poll only.
-  const int64_t deadline = timeout_ms <= 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  const int64_t deadline = timeout_ms <= 0 ? -1 : mproc_posix::deadline_ms(timeout_ms);
   for (;;) {
     int wait = 0;
     if (timeout_ms < 0) {

@@ -28,8 +28,14 @@ int64_t now_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t deadline_ms(int64_t timeout_ms) {
+  if (timeout_ms < 0) return -1;
+  const int64_t now = now_ms();
+  return timeout_ms > INT64_MAX - now ? INT64_MAX : now + timeout_ms;
+}
+
 int wait_readable(int fd, int64_t timeout_ms) {
-  const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  const int64_t deadline = deadline_ms(timeout_ms);
   for (;;) {
     int wait = -1;
     if (deadline >= 0) {
@@ -83,7 +89,8 @@ bool read_exact(int fd, void* data, size_t n) {
 int bytes_to_memfd(const std::string& bytes) {
   int fd = static_cast<int>(::syscall(SYS_memfd_create, "mproc-launch", MFD_CLOEXEC));
   if (fd < 0) return -1;
-  if (!write_all(fd, bytes.data(), bytes.size())) {
+  // 0600, not memfd_create's 0777: the launch record is the parent's business only.
+  if (::fchmod(fd, 0600) != 0 || !write_all(fd, bytes.data(), bytes.size())) {
     int e = errno;
     ::close(fd);
     errno = e;

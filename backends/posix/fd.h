@@ -37,6 +37,9 @@ class unique_fd {
 
 // Milliseconds on the monotonic clock, for deadlines.
 int64_t now_ms();
+// now_ms() + timeout_ms, saturated (INT64_MAX ms must not overflow into a past or "no" deadline);
+// -1 (none) for a negative timeout.
+int64_t deadline_ms(int64_t timeout_ms);
 
 // Waits until fd is readable. Returns 1 readable (or hung up), 0 timeout, -1 error (errno set).
 // timeout_ms: -1 forever, 0 poll. Restarts after EINTR with the remaining time.

@@ -45,6 +45,13 @@ mproc_status mproc__shm_create(size_t size, uint64_t reserve, const char* what, 
   // The name only shows in /proc/<pid>/fd; it is not a file system name.
   int fd = static_cast<int>(::syscall(SYS_memfd_create, what, MFD_CLOEXEC));
   if (fd < 0) return mproc__fail_os(errno, std::string(what) + ": memfd_create");
+  // memfd_create makes the file 0777 whatever the umask; whoever reaches it through /proc/<pid>/fd
+  // (another user's process given the descriptor, a debugger) gets the owner's rights only.
+  if (::fchmod(fd, 0600) != 0) {
+    int e = errno;
+    ::close(fd);
+    return mproc__fail_os(e, std::string(what) + ": making shared memory private (fchmod 0600)");
+  }
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
     int e = errno;
     ::close(fd);

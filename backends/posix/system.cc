@@ -28,6 +28,8 @@ int mproc__cpu_count() {
 }
 
 int64_t mproc__current_pid() { return ::getpid(); }
+
+bool mproc__stdio_is_terminal(int which) { return ::isatty(which) == 1; }
 int64_t mproc__os_parent_pid() { return ::getppid(); }
 
 std::string mproc__crash_name(uint32_t /*code*/) { return std::string(); }

@@ -337,7 +337,7 @@ void mproc__tty_close(mproc__tty* t) {
 mproc_status mproc__io_wait(intptr_t handle, const char* what, bool for_write, int64_t timeout_ms,
                             unsigned* events) {
   *events = 0;
-  const int64_t deadline = timeout_ms < 0 ? -1 : mproc_posix::now_ms() + timeout_ms;
+  const int64_t deadline = mproc_posix::deadline_ms(timeout_ms);
   for (;;) {
     int wait = -1;
     if (deadline >= 0) {

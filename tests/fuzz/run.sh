@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the frame decoder's libFuzzer target with clang in a build directory of its own and runs
-# it for SECONDS seconds (default 60) on 1 core.
+# Builds the libFuzzer targets with clang in a build directory of its own and runs each for SECONDS
+# seconds (default 60) on 1 core: the serial frame decoder (mproc_frame_fuzz) and the C++ facade's
+# typed decoders (mproc_codec_fuzz).
 #   bash tests/fuzz/run.sh [SECONDS] [BUILD_DIR]      # e.g. bash tests/fuzz/run.sh 3600
 # Exits 77 (ctest: skipped) with a message when clang or libFuzzer is missing, 0 when the run
 # found nothing, and libFuzzer's non-zero status (with the crashing input saved in BUILD_DIR)
@@ -27,18 +28,23 @@ fi
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build" >/dev/null
-mkdir -p "$build/corpus" "$build/artifacts"
-echo "fuzz: running the frame decoder for ${seconds} s (corpus: $build/corpus)"
-# ASan's default of a few GiB per input would be far beyond what any frame needs.
 status=0
-"$build/mproc_frame_fuzz" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=1024 \
-  -artifact_prefix="$build/artifacts/" -print_final_stats=1 "$build/corpus" \
-  >"$build/last-run.log" 2>&1 || status=$?
-grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|^==|SUMMARY|Test unit written' \
-  "$build/last-run.log" || true
-if [ "$status" -ne 0 ]; then
-  echo "fuzz: FAILED (exit $status; full log $build/last-run.log); reproduce with:"
-  echo "  $build/mproc_frame_fuzz $build/artifacts/crash-*"
-  exit "$status"
-fi
-echo "fuzz: passed (no crash in ${seconds} s)"
+for target in frame codec; do
+  corpus=$build/corpus-$target
+  [ "$target" = frame ] && [ -d "$build/corpus" ] && corpus=$build/corpus  # older runs' corpus
+  mkdir -p "$corpus" "$build/artifacts"
+  echo "fuzz: running the $target decoder for ${seconds} s (corpus: $corpus)"
+  # ASan's default of a few GiB per input would be far beyond what any frame or value needs; an
+  # allocation over the limit is a failure (a length the input could not describe).
+  "$build/mproc_${target}_fuzz" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=1024 \
+    -malloc_limit_mb=256 -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
+    "$corpus" >"$build/last-run-$target.log" 2>&1 || status=$?
+  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|^==|SUMMARY|Test unit written' \
+    "$build/last-run-$target.log" || true
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: FAILED (exit $status; full log $build/last-run-$target.log); reproduce with:"
+    echo "  $build/mproc_${target}_fuzz $build/artifacts/$target-crash-*"
+    exit "$status"
+  fi
+done
+echo "fuzz: passed (no crash in ${seconds} s per target)"

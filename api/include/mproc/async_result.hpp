@@ -104,9 +104,15 @@ class result_source {
   virtual std::pair<std::size_t, std::size_t> progress() = 0;
 };
 
+// Waits at least this long (a century, in ms) wait forever: adding more to a clock's now() would
+// overflow its nanosecond count and put the deadline in the past.
+inline constexpr std::int64_t forever_ms = std::int64_t{100} * 365 * 24 * 3600 * 1000;
+
+// Rounds up; saturates at INT64_MAX (std::chrono::hours::max() would overflow in milliseconds).
 template <typename Rep, typename Period>
 std::int64_t duration_ms(std::chrono::duration<Rep, Period> d) {
   if (d <= d.zero()) return 0;
+  if (std::chrono::duration<double, std::milli>(d).count() >= 9.0e18) return INT64_MAX;
   return std::chrono::ceil<std::chrono::milliseconds>(d).count();
 }
 

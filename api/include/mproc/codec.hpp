@@ -9,7 +9,10 @@
 //   4. anything cereal can serialize (the standard containers, or a type with a serialize, save or
 //      load function): a u64 byte count, then a cereal binary archive.
 // Bytes that do not decode as the expected type throw mproc::error(errc::decode, ...), saying what
-// was expected and what was found; a cereal failure while encoding throws errc::encode.
+// was expected and what was found; a cereal failure while encoding throws errc::encode. Decoding
+// never allocates more than a small multiple of the bytes it was given: every length read from
+// the bytes (a string's, a vector's, a map's) is checked against the bytes that remain first, so
+// hostile or corrupt bytes give errc::decode, never a huge allocation.
 //
 // A specialisation of mproc::codec<T> must be visible wherever T is encoded or decoded (as with
 // any template specialisation), or different translation units would disagree on the bytes.
@@ -373,16 +376,79 @@ class string_appender final : public std::streambuf {
   std::string& out_;
 };
 
-// Lets the archive read the bytes where they are. Read-only despite setg() wanting char*: the
-// default pbackfail refuses rather than writes, and nothing else stores into the get area.
-class span_source final : public std::streambuf {
+// cereal's own BinaryInputArchive reads a container's element count and resizes to it before
+// reading a single element, so a few forged bytes could ask for terabytes. This archive reads the
+// same bytes from memory and knows how many are left: a count (cereal's SizeTag, read before
+// every string, vector, map, set, deque, list ...) larger than the bytes that remain is a decode
+// error before anything is allocated for it, since each element takes at least one byte. (So an
+// element type that encodes to nothing at all, e.g. an empty struct, cannot be sent in a
+// container; give it a byte or a codec<T>.) Every allocation is then bounded by a small multiple of
+// the bytes actually received, whatever they say.
+class bounded_input_archive final
+    : public cereal::InputArchive<bounded_input_archive, cereal::AllowEmptyClassElision> {
  public:
-  span_source(const char* data, std::size_t size) {
-    char* begin = const_cast<char*>(data);
-    setg(begin, begin, begin + size);
+  bounded_input_archive(const char* data, std::size_t size)
+      : cereal::InputArchive<bounded_input_archive, cereal::AllowEmptyClassElision>(this),
+        data_(data),
+        size_(size) {}
+
+  void loadBinary(void* out, std::size_t n) {
+    if (n > remaining()) {
+      throw cereal::Exception("needs " + std::to_string(n) + " more bytes, " +
+                              std::to_string(remaining()) + " remain");
+    }
+    if (n != 0) std::memcpy(out, data_ + pos_, n);
+    pos_ += n;
   }
-  std::size_t consumed() const { return static_cast<std::size_t>(gptr() - eback()); }
+
+  // A container's element count, checked against what is left.
+  void check_count(std::uint64_t count) const {
+    if (count > remaining()) {
+      throw cereal::Exception("a container or string claims " + std::to_string(count) +
+                              " elements, but only " + std::to_string(remaining()) +
+                              " bytes remain");
+    }
+  }
+
+  std::size_t remaining() const noexcept { return size_ - pos_; }
+  std::size_t consumed() const noexcept { return pos_; }
+
+ private:
+  const char* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
 };
+
+// The loads cereal's binary format needs, found by argument-dependent lookup on the archive.
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> load(bounded_input_archive& ar, T& t) {
+  if constexpr (std::is_same_v<T, bool>) {
+    unsigned char byte = 0;  // any byte but 0 or 1 in a bool is undefined behaviour to read
+    ar.loadBinary(&byte, 1);
+    if (byte > 1) {
+      throw cereal::Exception("a bool holds byte " + std::to_string(byte) + ", expected 0 or 1");
+    }
+    t = byte == 1;
+  } else {
+    ar.loadBinary(std::addressof(t), sizeof(t));
+  }
+}
+
+template <class T>
+void serialize(bounded_input_archive& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+
+template <class T>
+void serialize(bounded_input_archive& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+  ar.check_count(static_cast<std::uint64_t>(t.size));
+}
+
+template <class T>
+void load(bounded_input_archive& ar, cereal::BinaryData<T>& bd) {
+  ar.loadBinary(bd.data, static_cast<std::size_t>(bd.size));
+}
 
 template <class T>
 void cereal_encode(std::string& out, const T& value) {
@@ -410,7 +476,7 @@ void cereal_encode(std::string& out, const T& value) {
 
 template <class T>
 T cereal_decode(reader& in) {
-  static_assert(cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value,
+  static_assert(cereal::traits::is_input_serializable<T, bounded_input_archive>::value,
                 "mproc::codec: this type is not trivially copyable, not a string or vector of "
                 "trivially copyable elements, has no mproc::codec specialisation, and cereal finds "
                 "no single way to deserialize it: give it a serialize(Archive&) member (or "
@@ -421,11 +487,9 @@ T cereal_decode(reader& in) {
   const std::uint64_t length = get_u64(in, length_name<T>());
   const char* p = take_elements(in, length, 1, type_name<T>());
   const auto size = static_cast<std::size_t>(length);
-  span_source source(p, size);
-  std::istream stream(&source);
+  bounded_input_archive archive(p, size);
   T value{};
   try {
-    cereal::BinaryInputArchive archive(stream);
     archive(value);
   } catch (const cereal::Exception& e) {
     throw error(errc::decode, "codec: " + type_name<T>() + ": cereal could not read the " +
@@ -435,10 +499,10 @@ T cereal_decode(reader& in) {
     throw error(errc::decode, "codec: " + type_name<T>() + ": the " + std::to_string(size) +
                                   "-byte archive holds an impossible length (" + e.what() + ")");
   }
-  if (source.consumed() != size) {
+  if (archive.consumed() != size) {
     throw error(errc::decode, "codec: " + type_name<T>() + ": the archive is " +
                                   std::to_string(size) + " bytes, but decoding used " +
-                                  std::to_string(source.consumed()) + " (a different type?)");
+                                  std::to_string(archive.consumed()) + " (a different type?)");
   }
   return value;
 }
@@ -696,5 +760,20 @@ std::tuple<A...> decode_args(std::string_view bytes) {
 }
 
 }  // namespace mproc
+
+// cereal's registration of the facade's input archive (for types that use cereal's polymorphic
+// support), and its output counterpart (for save_minimal/load_minimal checks). Written out rather
+// than with CEREAL_SETUP_ARCHIVE_TRAITS, which would also claim BinaryOutputArchive's input side.
+CEREAL_REGISTER_ARCHIVE(mproc::detail::bounded_input_archive)
+namespace cereal {
+namespace traits {
+namespace detail {
+template <>
+struct get_output_from_input<mproc::detail::bounded_input_archive> {
+  using type = cereal::BinaryOutputArchive;
+};
+}  // namespace detail
+}  // namespace traits
+}  // namespace cereal
 
 #endif  // MPROC_CODEC_HPP

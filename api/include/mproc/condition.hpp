@@ -91,6 +91,9 @@ class Condition {
   // Python's wait_for(predicate, timeout): the predicate's last result, false if the time ran out.
   template <typename Predicate, typename Rep, typename Period>
   bool wait_for(Predicate predicate, std::chrono::duration<Rep, Period> timeout) {
+    // Beyond a century is forever: the steady clock's nanosecond count would overflow.
+    constexpr std::int64_t century_ms = std::int64_t{100} * 365 * 24 * 3600 * 1000;
+    if (detail::to_timeout_ms(timeout) >= century_ms) return wait_for(std::move(predicate));
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::ceil<std::chrono::steady_clock::duration>(timeout);
     bool result = static_cast<bool>(predicate());

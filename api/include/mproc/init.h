@@ -30,7 +30,8 @@ typedef enum mproc_start_method {
 
 /* Call first in main, before starting threads, after registering functions (C). In a child
  * process this runs the function and exits with its code; otherwise it records argv[0] and
- * returns MPROC_OK. argv may be NULL. Calling it twice is harmless. Not thread-safe. */
+ * returns MPROC_OK. argv may be NULL. Calling it twice is harmless. Not thread-safe.
+ * Errors: MPROC_E_INVAL (argc negative). */
 MPROC_API mproc_status mproc_init(int argc, char** argv);
 
 /* Sets the start method used when a process asks for MPROC_START_DEFAULT, as Python's
@@ -65,6 +66,11 @@ MPROC_API mproc_status mproc_start_method_from_name(const char* name, mproc_star
 
 /* The number of CPUs this process may run on (its affinity mask), at least 1. Thread-safe. */
 MPROC_API int mproc_cpu_count(void);
+
+/* Whether standard stream `which` (0 stdin, 1 stdout, 2 stderr) is a terminal: 1 if so, 0 when it
+ * is a file, a pipe, closed, or `which` is none of these. For output that redraws in place (the
+ * C++ ProgressBar), which only a terminal shows as meant. Thread-safe; does not block. */
+MPROC_API int mproc_stdio_is_terminal(int which);
 
 /* The calling process's id. */
 MPROC_API int64_t mproc_current_pid(void);

@@ -57,9 +57,16 @@ MPROC_EXTERN_C_BEGIN
 typedef struct mproc_pool mproc_pool;
 typedef struct mproc_result mproc_result;
 
+/* The most workers one pool may have (processes above it: MPROC_E_INVAL, naming the pool and
+ * this limit). Each worker is a whole process, and a pool starts them all at creation: a size
+ * typed wrong (INT_MAX) would otherwise fork until the machine runs out of memory. ThreadPool
+ * (C++) has the same limit. */
+#define MPROC_POOL_MAX_PROCESSES 1024
+
 typedef struct mproc_pool_options {
   size_t size;                     /* sizeof(mproc_pool_options); set by the _INIT macro */
-  int processes;                   /* workers; 0: mproc_cpu_count(); negative: MPROC_E_INVAL */
+  int processes;                   /* workers; 0: mproc_cpu_count(); negative or above
+                                      MPROC_POOL_MAX_PROCESSES: MPROC_E_INVAL */
   const char* initializer;         /* registered name each worker runs once before its first
                                       task (Python's initializer); NULL: none */
   const void* initargs;            /* the initializer's encoded arguments (copied) */
@@ -85,11 +92,14 @@ typedef struct mproc_pool_options {
 
 /* Creates a pool and starts its workers. opts may be NULL (defaults). Blocks while the workers
  * are created (not until their initializers finish). The caller owns *out.
- * Errors: MPROC_E_INVAL (negative processes or maxtasksperchild, NULL out, options too long, NULL
- * init_handles with a count), MPROC_E_RANGE (more than MPROC_POOL_MAX_INIT_HANDLES init_handles),
- * MPROC_E_OS (an init handle is not a valid handle), MPROC_E_NOT_REGISTERED (initializer),
- * MPROC_E_NOT_SUPPORTED (start method), MPROC_E_STATE (called in a daemonic process, e.g. a pool
- * worker), MPROC_E_NO_INIT, MPROC_E_OS. */
+ * A worker that cannot be started fails the call: the workers already started are killed and
+ * reaped, and nothing is left behind.
+ * Errors: MPROC_E_INVAL (negative processes or maxtasksperchild, processes above
+ * MPROC_POOL_MAX_PROCESSES, NULL out, options too long, NULL init_handles with a count),
+ * MPROC_E_RANGE (more than MPROC_POOL_MAX_INIT_HANDLES init_handles), MPROC_E_OS (an init handle
+ * is not a valid handle), MPROC_E_NOT_REGISTERED (initializer), MPROC_E_NOT_SUPPORTED (start
+ * method), MPROC_E_STATE (called in a daemonic process, e.g. a pool worker), MPROC_E_NO_INIT,
+ * MPROC_E_OS. */
 MPROC_API mproc_status mproc_pool_create(const mproc_pool_options* opts, mproc_pool** out);
 
 /* Submits fn_name(args) (Python's apply_async). The args_len bytes are copied. Never blocks on

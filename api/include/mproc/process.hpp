@@ -38,6 +38,9 @@ struct is_fn_t<fn_t<F>> : std::true_type {};
 template <typename Rep, typename Period>
 std::int64_t to_timeout_ms(std::chrono::duration<Rep, Period> d) {
   if (d <= d.zero()) return 0;
+  // Saturates: std::chrono::hours::max() would overflow in milliseconds and wrap negative
+  // (MPROC_INFINITE at best, a poll at worst).
+  if (std::chrono::duration<double, std::milli>(d).count() >= 9.0e18) return INT64_MAX;
   return std::chrono::ceil<std::chrono::milliseconds>(d).count();
 }
 

@@ -13,8 +13,12 @@
 //   auto r = pool.map_async(mproc::fn<&scan>, files);
 //   while (!r.wait(std::chrono::milliseconds(100))) bar.set(r.progress().first);
 //
-// The bar is one line, redrawn in place ("\r") at most every 100 ms and once at the end:
+// On a terminal the bar is one line, redrawn in place ("\r") at most every 100 ms and once at the
+// end:
 //   files  42% [############................]  42/100  00:01<00:02  35.2/s
+// Anywhere else (a file, a pipe: any stream but a stdout or stderr that is a terminal) nothing
+// can be redrawn, so the bar writes whole lines instead: the first state, one line at most every
+// 10 s, and the final state — each state once.
 #ifndef MPROC_PROGRESS_HPP
 #define MPROC_PROGRESS_HPP
 
@@ -26,6 +30,8 @@
 #include <string>
 #include <utility>
 
+#include "mproc/init.h"
+
 namespace mproc {
 
 class ProgressBar {
@@ -35,7 +41,9 @@ class ProgressBar {
   explicit ProgressBar(std::size_t total, std::string description = "", std::FILE* out = stderr,
                        int width = 30)
       : total_(total), description_(std::move(description)), out_(out), width_(width),
-        start_(clock::now()) {
+        start_(clock::now()),
+        in_place_(out != nullptr && ((out == stderr && mproc_stdio_is_terminal(2) != 0) ||
+                                     (out == stdout && mproc_stdio_is_terminal(1) != 0))) {
     draw(true);
   }
   ProgressBar(const ProgressBar&) = delete;
@@ -45,20 +53,22 @@ class ProgressBar {
   void update(std::size_t n = 1) { set(done_ + n); }
 
   void set(std::size_t done) {
+    if (done != done_) dirty_ = true;
     done_ = done;
     draw(total_ != 0 && done_ >= total_);
   }
 
   void set_description(std::string description) {
     description_ = std::move(description);
+    dirty_ = true;
     draw(false);
   }
 
   // Draws the final state and ends the line. Further calls do nothing.
   void close() {
     if (closed_) return;
-    draw(true);
-    if (out_ != nullptr) {
+    if (dirty_) draw(true);  // the final state, unless it is what was drawn last
+    if (out_ != nullptr && in_place_) {
       std::fputc('\n', out_);
       std::fflush(out_);
     }
@@ -115,13 +125,22 @@ class ProgressBar {
   void draw(bool force) {
     if (out_ == nullptr || closed_) return;
     const auto now = clock::now();
-    if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    const auto every =
+        in_place_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10000);
+    if (!force && now - last_draw_ < every) return;
+    if (force && !dirty_ && drawn_) return;  // this state is on screen already: never twice
     last_draw_ = now;
     const std::string line = render();
-    // Pads over what a longer previous line left behind.
-    std::fprintf(out_, "\r%-*s", static_cast<int>(last_length_), line.c_str());
+    if (in_place_) {
+      // Pads over what a longer previous line left behind.
+      std::fprintf(out_, "\r%-*s", static_cast<int>(last_length_), line.c_str());
+    } else {
+      std::fprintf(out_, "%s\n", line.c_str());
+    }
     std::fflush(out_);
     last_length_ = line.size();
+    drawn_ = true;
+    dirty_ = false;
   }
 
   std::size_t total_;
@@ -132,6 +151,9 @@ class ProgressBar {
   clock::time_point start_;
   clock::time_point last_draw_{};
   std::size_t last_length_ = 0;
+  bool in_place_;       // a terminal: redraw one line with "\r"; otherwise whole lines
+  bool drawn_ = false;  // something has been drawn
+  bool dirty_ = true;   // the state changed since it was last drawn
   bool closed_ = false;
 };
 

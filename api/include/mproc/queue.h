@@ -58,6 +58,10 @@ typedef enum mproc_queue_kind {
   MPROC_QUEUE_KIND_JOINABLE = 3  /* multiprocessing.JoinableQueue */
 } mproc_queue_kind;
 
+/* The largest initial buffer_size a queue accepts (1 GiB): a start beyond memory is a mistake,
+ * and the buffer grows as messages need anyway. */
+#define MPROC_QUEUE_MAX_INITIAL_BUFFER ((size_t)1 << 30)
+
 typedef struct mproc_queue_options {
   size_t size;           /* sizeof(mproc_queue_options); set by the _INIT macro */
   const char* name;      /* NULL: "Queue-N" ("SimpleQueue-N", ...); at most 63 bytes */
@@ -65,7 +69,8 @@ typedef struct mproc_queue_options {
   size_t maxsize;        /* most messages held at once; 0: unbounded (SimpleQueue: must be 0) */
   size_t max_message_size; /* largest message put accepts, in bytes; 0: no limit but memory */
   size_t buffer_size;    /* initial shared buffer in bytes, rounded up to a power of two of at
-                            least 64 KiB; 0: 256 KiB. It grows as needed. */
+                            least 64 KiB; 0: 256 KiB; at most MPROC_QUEUE_MAX_INITIAL_BUFFER.
+                            It grows as needed. */
   const char* type_name; /* what the messages are (the C++ facade passes the element type), checked
                             by mproc_queue_open; NULL: untyped bytes, never checked */
 } mproc_queue_options;
@@ -75,11 +80,13 @@ typedef struct mproc_queue_options {
 
 /* Creates a queue. opts may be NULL (an unbounded Queue). The caller owns *out and destroys it.
  * Errors: MPROC_E_INVAL (NULL out, unknown kind, a SimpleQueue with maxsize, a name over 63
- * bytes, options too long), MPROC_E_NOMEM / MPROC_E_OS (no shared memory). Does not block. */
+ * bytes, buffer_size above MPROC_QUEUE_MAX_INITIAL_BUFFER, options too long), MPROC_E_NOMEM /
+ * MPROC_E_OS (no shared memory). Does not block. */
 MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc_queue** out);
 
 /* In a process that received a queue's handle (mproc_inherited_handle): opens the queue. kind is
- * the kind expected; a JoinableQueue may be opened as a Queue (it is one, as in Python).
+ * the kind expected (0: MPROC_QUEUE_KIND_QUEUE, as for mproc_queue_create); a JoinableQueue may be
+ * opened as a Queue (it is one, as in Python).
  * type_name, when not NULL, must equal the type_name the queue was created with (a queue created
  * without one accepts any). The handle stays the caller's. The caller owns *out.
  * Errors: MPROC_E_TYPE_MISMATCH (the handle is another kind of object, another kind of queue, a

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -39,6 +40,7 @@
 #include "mproc/function.hpp"
 #include "mproc/init.hpp"
 #include "mproc/pool_common.hpp"
+#include "mproc/pool.h"
 
 namespace mproc {
 namespace detail {
@@ -98,7 +100,7 @@ class thread_source final : public result_source<R> {
 
   bool wait_ms(std::int64_t timeout_ms) override {
     std::unique_lock<std::mutex> lock(mu_);
-    if (timeout_ms < 0) {
+    if (timeout_ms < 0 || timeout_ms >= detail::forever_ms) {  // wait_for would overflow
       cv_.wait(lock, [&] { return ready_; });
       return true;
     }
@@ -378,6 +380,12 @@ class ThreadPool {
                   "mproc::ThreadPool: processes must be at least 1, not " +
                       std::to_string(processes));
     }
+    if (processes > MPROC_POOL_MAX_PROCESSES) {
+      throw error(errc::invalid_argument,
+                  "mproc::ThreadPool: processes is " + std::to_string(processes) +
+                      ", above the limit of " + std::to_string(MPROC_POOL_MAX_PROCESSES) +
+                      " workers a pool may have (MPROC_POOL_MAX_PROCESSES)");
+    }
     auto s = std::make_shared<detail::thread_pool_state>();
     static std::atomic<int> counter{0};
     s->describe = "ThreadPool 'ThreadPool-" + std::to_string(++counter) + "'";
@@ -388,9 +396,21 @@ class ThreadPool {
       };
     }
     processes_ = processes;
-    s->live = processes;
-    for (int i = 0; i < processes; ++i) s->threads.emplace_back([s] { s->worker(); });
-    core_ = std::make_shared<core>(std::move(s));
+    s->threads.reserve(static_cast<std::size_t>(processes));
+    core_ = std::make_shared<core>(s);
+    for (int i = 0; i < processes; ++i) {
+      try {
+        std::lock_guard<std::mutex> lock(s->mu);
+        s->threads.emplace_back([s] { s->worker(); });
+        ++s->live;
+      } catch (const std::system_error& e) {
+        // A thread the system refuses fails the construction; the ones started end with the core.
+        core_.reset();
+        throw error(errc::os_error, "mproc::ThreadPool: " + s->describe +
+                                        ": could not start thread " + std::to_string(i + 1) +
+                                        " of " + std::to_string(processes) + ": " + e.what());
+      }
+    }
   }
 
   // ---- one call ----
@@ -555,7 +575,7 @@ class ThreadPool {
                                          " is still running: call close() or terminate() first");
       }
       auto done = [&] { return s.live == 0; };
-      if (timeout_ms < 0) {
+      if (timeout_ms < 0 || timeout_ms >= detail::forever_ms) {  // wait_for would overflow
         s.idle_cv.wait(lock, done);
       } else if (!s.idle_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), done)) {
         return false;
