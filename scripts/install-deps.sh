@@ -16,6 +16,7 @@ packages=(
   socat python3-serial                       # serial tests: pty pairs and a foreign peer
   clang libclang-rt-14-dev                   # tests/fuzz: libFuzzer for the frame decoder
   python3                                    # bench/python: the same workloads in CPython
+  g++-mingw-w64-x86-64-posix                 # scripts/mingw-check.sh: the suite builds for Windows
 )
 
 missing=()

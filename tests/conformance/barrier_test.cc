@@ -1,8 +1,5 @@
 // Barrier: three processes passing together under every start method, the action run once per
 // round by the last to arrive, abort / reset / timeout breaking it as Python's does.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -28,13 +25,10 @@ std::string action_file() {
 
 // The action: appends this process's pid to the action file.
 void record_action() {
-  std::string path = action_file();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  std::string line = std::to_string(::getpid()) + "\n";
-  if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+  std::string line = std::to_string(mproc::current_pid()) + "\n";
+  if (!mproc_test::platform::append_file(action_file(), line)) {
     throw std::runtime_error("cannot append to the action's file");
   }
-  ::close(fd);
 }
 
 void failing_action() { throw std::runtime_error("the action broke"); }
@@ -60,7 +54,7 @@ void expect_broken(mproc::Barrier b) {
 // Waits on the barrier with MPROC_TEST_BARRIER_PAUSE set: stops at `point` ("arrived" or "last")
 // with the barrier's lock held, creates `marker`, and sleeps until the test kills it.
 void wait_then_pause(mproc::Barrier b, std::string point, std::string marker) {
-  ::setenv("MPROC_TEST_BARRIER_PAUSE", (point + ":" + marker).c_str(), 1);
+  mproc_test::platform::set_env("MPROC_TEST_BARRIER_PAUSE", point + ":" + marker);
   b.wait(std::chrono::seconds(60));
   mproc::exit(3);  // never reached
 }

@@ -1,7 +1,5 @@
 // Condition: wait / wait_for / notify across processes under every start method, Python's
 // ownership rules, exact notify(n), waiters that time out or die, and a lock holder that dies.
-#include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -41,7 +39,7 @@ void wait_forever(mproc::Condition cond, mproc::Value<int> waiting) {
 void notify_then_die_holding(mproc::Condition cond) {
   cond.acquire();
   cond.notify_all();
-  ::raise(SIGKILL);
+  mproc_test::platform::die_now();
 }
 
 }  // namespace condition_test
@@ -138,7 +136,7 @@ TEST_P(ConditionTest, AHolderDyingWhileAWaiterSleepsIsReportedByWait) {
   }
   hold.unlock();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  EXPECT_EQ(p.exitcode(), -SIGKILL);
+  EXPECT_EQ(p.exitcode(), mproc::exitcode_killed);
 }
 
 MPROC_INSTANTIATE_FOR_METHODS(ConditionTest);

@@ -1,8 +1,5 @@
 // Event: set / clear / wait across processes under every start method, timeouts, and a set+clear
 // pulse that must still wake a waiter.
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -93,23 +90,17 @@ TEST(Event, WaitTimesOutWhenNeverSet) {
   EXPECT_TRUE(e.wait(std::chrono::milliseconds(0)));
 }
 
-// State of a thread of this process ('S' sleeping, 'R' running), from /proc.
-char thread_state(long tid) {
-  std::string stat = mproc_test::read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
-}
-
 TEST(Event, ASetThenClearPulseWakesAThreadAlreadyWaiting) {
   mproc::Event e;
-  std::atomic<long> tid{0};
+  std::atomic<std::int64_t> tid{0};
   std::atomic<int> result{-1};
   std::thread waiter([&] {
-    tid = ::syscall(SYS_gettid);
+    tid = mproc_test::platform::current_thread_id();
     result = e.wait(std::chrono::seconds(30)) ? 1 : 0;
   });
   // Wait until the waiter sleeps (in the event's wait: nothing else there sleeps).
-  ASSERT_TRUE(mproc_test::eventually([&] { return tid != 0 && thread_state(tid) == 'S'; }));
+  ASSERT_TRUE(mproc_test::eventually(
+      [&] { return tid != 0 && mproc_test::platform::thread_blocked(tid); }));
   e.set();
   e.clear();
   waiter.join();

@@ -1,7 +1,5 @@
 // Lock and RLock: mutual exclusion across processes under every start method, owner death,
 // misuse reported with the lock's name, and the standard Lockable interface.
-#include <signal.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <mutex>
@@ -20,20 +18,20 @@ void add_five_times(mproc::Value<int> v, int num, mproc::Lock lock) {
 
 void hold_then_die(mproc::Lock lock) {
   lock.acquire();
-  ::raise(SIGKILL);
+  mproc_test::platform::die_now();
 }
 
 void hold_rlock_three_times_then_die(mproc::RLock lock) {
   lock.acquire();
   lock.acquire();
   lock.acquire();
-  ::raise(SIGKILL);
+  mproc_test::platform::die_now();
 }
 
 void hold_and_wait(mproc::Lock lock, mproc::Event holding) {
   lock.acquire();
   holding.set();
-  for (;;) ::pause();  // until the parent kills it
+  mproc_test::platform::sleep_forever();  // until the parent kills it
 }
 
 void hold_until(mproc::Lock lock, mproc::Event holding, mproc::Event done) {
@@ -97,7 +95,7 @@ TEST_P(LockTest, HolderKilledMeansNextAcquireGetsOwnerDiedAndHoldsTheLock) {
   mproc::Process p(ctx(), mproc::fn<&hold_then_die>, lock);
   p.start();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  ASSERT_EQ(p.exitcode(), -SIGKILL);
+  ASSERT_EQ(p.exitcode(), mproc::exitcode_killed);
   try {
     lock.acquire(std::chrono::seconds(20));
     FAIL() << "acquire after the holder died did not report it";
@@ -174,7 +172,7 @@ TEST_P(LockTest, RLockHeldSeveralTimesByAKilledChildIsRecoveredWithDepthOne) {
   mproc::Process p(ctx(), mproc::fn<&hold_rlock_three_times_then_die>, lock);
   p.start();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  ASSERT_EQ(p.exitcode(), -SIGKILL);
+  ASSERT_EQ(p.exitcode(), mproc::exitcode_killed);
   EXPECT_THROW(lock.acquire(std::chrono::seconds(20)), mproc::owner_died);
   lock.mark_consistent();
   lock.release();  // one release frees it: the dead holder's depth is not inherited

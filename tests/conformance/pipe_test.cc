@@ -1,11 +1,6 @@
 // Pipe and Connection: the seeds' programs, message boundaries and sizes, both directions, end of
 // file (peer closed, ended, killed — also mid-message), buffer-too-short and too-big errors, closed
 // connections, threads, and leaks — under every start method.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -147,13 +142,13 @@ void send_two_then_end(StrConn conn) {
 
 void say_ready_then_hang(StrConn conn) {
   conn.send("ready");
-  for (;;) ::pause();
+  mproc_test::platform::sleep_forever();
 }
 
 // Blocks in the middle of the message: 64 MiB is far more than the socket buffers hold.
 void send_huge_then_hang(StrConn conn) {
   conn.send_bytes(std::string(64u << 20, 'x'));
-  for (;;) ::pause();
+  mproc_test::platform::sleep_forever();
 }
 
 void send_on_send_only_end(StrConn conn) {
@@ -168,7 +163,8 @@ void send_on_send_only_end(StrConn conn) {
 }
 
 void send_to_closed_peer() {
-  ::signal(SIGPIPE, SIG_DFL);  // the default action would kill this process if mproc raised it
+  // POSIX: SIGPIPE's default action would kill this process if mproc let a write raise it.
+  mproc_test::platform::default_broken_pipe_action();
   mproc::Connection<std::string> a, b;
   std::tie(a, b) = mproc::Pipe<std::string>();
   b.close();
@@ -186,7 +182,7 @@ void noop() {}
 void close_received_end_and_wait(mproc::Connection<std::string> end) {
   end.send("closing now");
   end.close();
-  for (;;) ::pause();
+  mproc_test::platform::sleep_forever();
 }
 
 }  // namespace pipe_test
@@ -206,7 +202,7 @@ TEST_P(PipeTest, SeedHelloShiyanlouTravelsBetweenTwoProcesses) {
   mproc::Process sender(ctx(), mproc::fn<&seed_send>, conn1);
   mproc::Process receiver(ctx(), mproc::fn<&seed_recv>, conn2);
   {
-    mproc_test::CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureStdio out(mproc_test::CaptureStdio::kStdout, dir.file("stdout"));
     sender.start();
     receiver.start();
     ASSERT_TRUE(sender.join(kJoinTimeout));
@@ -228,7 +224,7 @@ TEST_P(PipeTest, SeedThreeProcessesShareAPipe) {
   mproc::Process i2(ctx(), mproc::fn<&func_pipe2>, conn2, std::string("I2"));
   mproc::Process i3(ctx(), mproc::fn<&func_pipe2>, conn2, std::string("I3"));
   {
-    mproc_test::CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureStdio out(mproc_test::CaptureStdio::kStdout, dir.file("stdout"));
     i1.start();
     i2.start();
     i3.start();
@@ -460,7 +456,7 @@ TEST_P(PipeTest, EndOfFileWhenThePeerProcessIsKilled) {
   ASSERT_EQ(here.recv(kWait), std::optional<std::string>("ready"));
   p.kill();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  EXPECT_EQ(p.exitcode(), -SIGKILL);
+  EXPECT_EQ(p.exitcode(), mproc::exitcode_killed);
   expect_error([&] { (void)here.recv(kWait); }, mproc::errc::eof, {"end of file"});
   expect_error([&] { here.send("anyone?"); }, mproc::errc::eof, {"end of file"});
 }
@@ -496,7 +492,7 @@ TEST_P(PipeTest, SendingToAClosedPeerNeverRaisesSigpipe) {
   mproc::Process p(ctx(), mproc::fn<&send_to_closed_peer>);
   p.start();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  EXPECT_EQ(p.exitcode(), 0);  // -SIGPIPE if a write had raised it
+  EXPECT_EQ(p.exitcode(), 0);  // POSIX: -SIGPIPE if a write had raised it
 }
 
 // ---- sizes --------------------------------------------------------------------------------------
@@ -698,17 +694,13 @@ TEST(Pipe, CApiRejectsBadArguments) {
 }
 
 TEST(Pipe, OpenRefusesHandlesThatAreNotConnections) {
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   mproc_connection* c = nullptr;
-  EXPECT_EQ(mproc_connection_open(fds[0], nullptr, &c), MPROC_E_TYPE_MISMATCH);
-  EXPECT_TRUE(contains(mproc_last_error(), "not a Pipe connection")) << mproc_last_error();
-  ::close(fds[0]);
-  ::close(fds[1]);
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  EXPECT_EQ(mproc_connection_open(fds[0], nullptr, &c), MPROC_E_TYPE_MISMATCH);
-  ::close(fds[0]);
-  ::close(fds[1]);
+  {
+    mproc_test::platform::OsPipe pipe;  // an OS pipe, not one of mproc's
+    EXPECT_EQ(mproc_connection_open(pipe.read_end(), nullptr, &c), MPROC_E_TYPE_MISMATCH);
+    EXPECT_TRUE(contains(mproc_last_error(), "not a Pipe connection")) << mproc_last_error();
+  }
+  // (A stream socket pair: PipePosix.OpenRefusesAStreamSocketPair.)
   EXPECT_EQ(mproc_connection_open(987654, nullptr, &c), MPROC_E_INVAL);
   EXPECT_EQ(c, nullptr);
 }
@@ -769,23 +761,10 @@ TEST(Pipe, LargeMessagesFromTwoThreadsDoNotInterleave) {
 
 // ---- nothing leaks ------------------------------------------------------------------------------
 
-std::size_t open_fd_count() {
-  std::size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    (void)entry;
-    ++n;
-  }
-  return n;
-}
-
-std::set<std::string> dev_shm() {
-  std::set<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
-    names.insert(entry.path().filename().string());
-  }
-  return names;
-}
+// What this process holds open and the named shared memory it can see (platform.h says what
+// each means on Win32).
+std::size_t open_fd_count() { return mproc_test::platform::open_handles().size(); }
+std::set<std::string> dev_shm() { return mproc_test::platform::shared_memory_names(); }
 
 TEST_P(PipeTest, NothingLeaksInDescriptorsOrDevShm) {
   {

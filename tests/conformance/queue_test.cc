@@ -2,10 +2,6 @@
 // consumers, large and empty messages, the lifetime of messages beyond their producer, close and
 // shutdown, errors, processes killed in the middle of a put or get, and leaks — under every start
 // method where another process is involved.
-#include <dirent.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -204,7 +200,7 @@ void open_handle_as_string_queue(int index) {
 // copying it (with the queue's put lock held), signalling `marker`.
 void put_then_pause(mproc::Queue<std::string> q, std::vector<std::string> before, std::string marker) {
   for (const auto& s : before) q.put(s);
-  ::setenv("MPROC_TEST_QUEUE_PAUSE", ("put:" + marker).c_str(), 1);
+  mproc_test::platform::set_env("MPROC_TEST_QUEUE_PAUSE", "put:" + marker);
   auto paused = mproc::Queue<std::string>::open(q.handle());  // reads the variable at its first put
   paused.put(std::string(100000, 'x'));
   mproc::exit(3);  // never reached: the test kills us in the middle
@@ -214,7 +210,7 @@ void put_then_pause(mproc::Queue<std::string> q, std::vector<std::string> before
 void get_then_pause(mproc::Queue<std::string> q, mproc::Queue<std::string> report,
                     std::string marker) {
   report.put(q.get(kWait));
-  ::setenv("MPROC_TEST_QUEUE_PAUSE", ("get:" + marker).c_str(), 1);
+  mproc_test::platform::set_env("MPROC_TEST_QUEUE_PAUSE", "get:" + marker);
   auto paused = mproc::Queue<std::string>::open(q.handle());
   paused.get(kWait);
   mproc::exit(3);
@@ -237,34 +233,6 @@ void expect_lost(mproc::Queue<std::string> q) {
 void block_in_get(mproc::Queue<int> q, std::string marker) {
   mproc_test::write_file(marker, "waiting");
   q.get(kWait);
-}
-
-// ---- leak accounting ----------------------------------------------------------------------------
-
-std::set<std::string> list_dir(const std::string& path) {
-  std::set<std::string> out;
-  if (DIR* d = ::opendir(path.c_str())) {
-    while (dirent* e = ::readdir(d)) out.insert(e->d_name);
-    ::closedir(d);
-  }
-  return out;
-}
-
-// This process's descriptors as "fd -> what it is", without the one that reads the list.
-std::set<std::string> open_fds() {
-  std::set<std::string> out;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    const std::string self = std::to_string(::dirfd(d));
-    while (dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (name == "." || name == ".." || name == self) continue;
-      char target[512];
-      ssize_t n = ::readlink(("/proc/self/fd/" + name).c_str(), target, sizeof target - 1);
-      out.insert(name + " -> " + (n > 0 ? std::string(target, static_cast<size_t>(n)) : "?"));
-    }
-    ::closedir(d);
-  }
-  return out;
 }
 
 }  // namespace queue_test
@@ -652,12 +620,12 @@ TEST(Queue, WrongKindOrElementTypeIsATypeMismatchNamingBoth) {
   as_queue.put(5);
   EXPECT_EQ(joinable.get(kWait), 5);
 
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  EXPECT_EQ(mproc_queue_open(fds[0], MPROC_QUEUE_KIND_QUEUE, nullptr, &q), MPROC_E_TYPE_MISMATCH);
-  EXPECT_TRUE(contains(mproc_last_error(), "not an mproc object")) << mproc_last_error();
-  ::close(fds[0]);
-  ::close(fds[1]);
+  {
+    mproc_test::platform::OsPipe pipe;
+    EXPECT_EQ(mproc_queue_open(pipe.read_end(), MPROC_QUEUE_KIND_QUEUE, nullptr, &q),
+              MPROC_E_TYPE_MISMATCH);
+    EXPECT_TRUE(contains(mproc_last_error(), "not an mproc object")) << mproc_last_error();
+  }
   EXPECT_EQ(mproc_queue_open(987654, MPROC_QUEUE_KIND_QUEUE, nullptr, &q), MPROC_E_OS);
 }
 
@@ -934,13 +902,12 @@ TEST_P(QueueTest, OpeningAnotherKindOfHandleInAChildIsATypeMismatch) {
     expect_clean_exit(p);
   }
   {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
     mproc::Process p(ctx(), mproc::fn<&open_handle_as_queue>, 0,
                      std::string("not an mproc object"));
-    ASSERT_EQ(mproc_process_add_handle(p.native_handle(), fds[0], nullptr), MPROC_OK);
-    ::close(fds[0]);
-    ::close(fds[1]);
+    {
+      mproc_test::platform::OsPipe pipe;
+      ASSERT_EQ(mproc_process_add_handle(p.native_handle(), pipe.read_end(), nullptr), MPROC_OK);
+    }
     p.start();
     expect_clean_exit(p);
   }
@@ -1107,8 +1074,8 @@ TEST_P(QueueTest, NothingLeaksInDevShmOrInThisProcessesFds) {
     expect_clean_exit(p);
   }
   mproc::active_children();  // reaps the records of earlier children (their descriptors go)
-  auto shm_before = queue_test::list_dir("/dev/shm");
-  auto fds_before = queue_test::open_fds();
+  auto shm_before = mproc_test::platform::shared_memory_names();
+  auto fds_before = mproc_test::platform::open_handles();
   for (int round = 0; round < 3; ++round) {
     mproc::Queue<std::string> q;
     mproc::JoinableQueue<int> j(4);
@@ -1121,8 +1088,8 @@ TEST_P(QueueTest, NothingLeaksInDevShmOrInThisProcessesFds) {
     s.put(2);
   }
   mproc::active_children();
-  EXPECT_EQ(queue_test::list_dir("/dev/shm"), shm_before);
-  EXPECT_EQ(queue_test::open_fds(), fds_before);
+  EXPECT_EQ(mproc_test::platform::shared_memory_names(), shm_before);
+  EXPECT_EQ(mproc_test::platform::open_handles(), fds_before);
 }
 
 MPROC_INSTANTIATE_FOR_METHODS(QueueTest);

@@ -51,7 +51,7 @@ using SeedPoolExampleTest = mproc_test::ExampleTest;
 
 TEST_P(SeedPoolExampleTest, PoolMapPrintsWhatPythonPrints) {
   std::string out;
-  ASSERT_EQ(run("pool_map", "", &out), 0) << out;
+  ASSERT_EQ(run("pool_map", {}, &out), 0) << out;
   std::smatch m;
   EXPECT_TRUE(std::regex_match(out, m,
                                std::regex("\\[0, 1, 4, 9, 16, 25, 36, 49, 64, 81\\]\n"
@@ -64,7 +64,7 @@ TEST_P(SeedPoolExampleTest, PoolMapPrintsWhatPythonPrints) {
 
 TEST_P(SeedPoolExampleTest, FiveTasksRunInFourWorkersAndJoinWaitsForThemAll) {
   std::string out;
-  ASSERT_EQ(run("pool_apply_async", "--max-ms 200", &out), 0) << out;
+  ASSERT_EQ(run("pool_apply_async", {"--max-ms", "200"}, &out), 0) << out;
   const auto lines = lines_of(out);
   const auto started = matching(lines, "task [1-5] started, process id [0-9]+");
   const auto finished = matching(lines, "task [1-5] finished after [0-9.]+s");
@@ -102,7 +102,7 @@ TEST_P(SeedPoolExampleTest, FiveTasksRunInFourWorkersAndJoinWaitsForThemAll) {
 
 TEST_P(SeedPoolExampleTest, ImapYieldsInInputOrderAndImapUnorderedYieldsEveryResult) {
   std::string out;
-  ASSERT_EQ(run("pool_imap", "--unit-ms 100", &out), 0) << out;
+  ASSERT_EQ(run("pool_imap", {"--unit-ms", "100"}, &out), 0) << out;
   const auto lines = lines_of(out);
   const auto ordered = section(lines, "imap");
   EXPECT_EQ(matching(ordered, "res: [0-9]+"),
@@ -119,7 +119,7 @@ TEST_P(SeedPoolExampleTest, ImapYieldsInInputOrderAndImapUnorderedYieldsEveryRes
 
 TEST_P(SeedPoolExampleTest, DirectoryDemoProcessesEveryFileUnderAProgressBar) {
   std::string out;
-  ASSERT_EQ(run("pool_directory_progress", "--files 120", &out), 0) << out;
+  ASSERT_EQ(run("pool_directory_progress", {"--files", "120"}, &out), 0) << out;
   EXPECT_NE(out.find("120 files to process with 2 processes"), std::string::npos) << out;
   EXPECT_NE(out.find("100% [##############################]  120/120"), std::string::npos)
       << out;
@@ -130,7 +130,7 @@ TEST_P(SeedPoolExampleTest, DirectoryDemoProcessesEveryFileUnderAProgressBar) {
 
 TEST_P(SeedPoolExampleTest, FileReadGivesTheSameBytesSeriallyAndInThePool) {
   std::string out;
-  ASSERT_EQ(run("pool_file_read", "--mb 1 --max-reads 10", &out), 0) << out;
+  ASSERT_EQ(run("pool_file_read", {"--mb", "1", "--max-reads", "10"}, &out), 0) << out;
   EXPECT_EQ(matching(lines_of(out), " +(1|5|10) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+").size(), 3u)
       << out;
   EXPECT_NE(out.find("every read gave the same bytes: yes"), std::string::npos) << out;

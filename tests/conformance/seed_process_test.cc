@@ -83,7 +83,7 @@ TEST_P(SeedProcessTest, HelloChildPrintsItsOwnPidAndTheGreeting) {
   mproc_test::TempDir dir;
   mproc::Process p(ctx(), mproc::fn<&hello>, std::string("shiyanlou"), dir.file("id"));
   {
-    mproc_test::CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureStdio out(mproc_test::CaptureStdio::kStdout, dir.file("stdout"));
     p.start();
     ASSERT_TRUE(p.join(kJoinTimeout));
   }
@@ -104,7 +104,7 @@ TEST_P(SeedProcessTest, SeedMainPrintsItsLinesInProgramOrderWhenOutputIsAFile) {
   mproc::Process seed_main(mproc::Context(mproc::start_method::spawn), mproc::fn<&seed_001_main>,
                            static_cast<int>(GetParam()), dir.file("id"));
   {
-    mproc_test::CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureStdio out(mproc_test::CaptureStdio::kStdout, dir.file("stdout"));
     seed_main.start();
     ASSERT_TRUE(seed_main.join(kJoinTimeout));
   }
@@ -149,7 +149,7 @@ TEST_P(SeedProcessTest, ThreadAndProcessRunTheSameFunctionThreadInThisPidProcess
   mproc_test::TempDir dir;
   mproc::Process p1(ctx(), mproc::fn<&job>, std::string("pppp"), 1, 2);
   {
-    mproc_test::CaptureFd out(1, dir.file("stdout"));
+    mproc_test::CaptureStdio out(mproc_test::CaptureStdio::kStdout, dir.file("stdout"));
     // The process starts first: forking while another thread runs is unsafe (see init.h).
     p1.start();
     std::thread t1(job, std::string("tttt"), 1, 2);
@@ -178,7 +178,7 @@ bool search_line(const std::string& text, const std::string& line_regex, std::sm
 
 TEST_P(SeedExampleTest, ParentChildPidPrintsTheSeedsLinesInOrder) {
   std::string out;
-  ASSERT_EQ(run("parent_child_pid", "", &out), 0) << out;
+  ASSERT_EQ(run("parent_child_pid", {}, &out), 0) << out;
   std::smatch m;
   ASSERT_TRUE(std::regex_match(out, m,
                                std::regex("parent process: ([0-9]+)\n"
@@ -194,7 +194,7 @@ TEST_P(SeedExampleTest, ParentChildPidPrintsTheSeedsLinesInOrder) {
 
 TEST_P(SeedExampleTest, FiveIoTasksOverlapInFiveProcesses) {
   std::string out;
-  ASSERT_EQ(run("five_io_tasks", "--task-ms 300", &out), 0) << out;
+  ASSERT_EQ(run("five_io_tasks", {"--task-ms", "300"}, &out), 0) << out;
   std::smatch m;
   ASSERT_TRUE(std::regex_match(out, m,
                                std::regex("Serial: 5 I/O tasks of 0\\.30s each, one after another\n"
@@ -210,7 +210,7 @@ TEST_P(SeedExampleTest, FiveIoTasksOverlapInFiveProcesses) {
 
 TEST_P(SeedExampleTest, ThreadsVsProcessesRunTheWorkerHereAndInAChild) {
   std::string out;
-  ASSERT_EQ(run("threads_vs_processes", "", &out), 0) << out;
+  ASSERT_EQ(run("threads_vs_processes", {}, &out), 0) << out;
   EXPECT_EQ(split_lines(out).size(), 3u) << out;
   std::smatch main_m, thread_m, process_m;
   ASSERT_TRUE(search_line(out, "main process: pid ([0-9]+)", &main_m)) << out;
@@ -230,7 +230,7 @@ TEST_P(SeedExampleTest, ThreadsVsProcessesRunTheWorkerHereAndInAChild) {
 
 TEST_P(SeedExampleTest, CApiRunsAChildAndExplainsAnUnregisteredName) {
   std::string out;
-  ASSERT_EQ(run("c_api", "", &out), 0) << out;
+  ASSERT_EQ(run("c_api", {}, &out), 0) << out;
   std::smatch parent_m, child_m, end_m, m;
   ASSERT_TRUE(search_line(out,
                           std::string("parent: pid ([0-9]+), mproc [0-9.]+, [a-z0-9]+ backend, "
@@ -256,7 +256,7 @@ TEST_P(SeedExampleTest, SeedComputeGivesTheSameExactSumNormallyInThreadsAndInPro
   // Seeds 000/004's efficiency comparison: job() sums i + i^2 + i^3 for i < 10^6, twice. The
   // three ways must print the same exact (128-bit) sum; the times are printed but not checked.
   std::string out;
-  ASSERT_EQ(run("seed_compute", "", &out), 0) << out;
+  ASSERT_EQ(run("seed_compute", {}, &out), 0) << out;
   std::smatch m;
   ASSERT_TRUE(std::regex_match(out, m,
                                std::regex("normal: ([0-9]+)\n"

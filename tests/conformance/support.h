@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mproc/mproc.hpp"
+#include "platform.h"
 
 namespace mproc_test {
 
@@ -82,21 +83,8 @@ bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 
-// Runs a shell command, captures stdout+stderr; returns the exit status (-1 if it could not run).
-int run_command(const std::string& command, std::string* output);
-
-// Redirects a descriptor (1 or 2) to a file for the life of the object; children started meanwhile
-// inherit the redirection. Flushes stdio on both edges so no output lands on the wrong side.
-class CaptureFd {
- public:
-  CaptureFd(int fd, const std::string& path);
-  ~CaptureFd();
-  CaptureFd(const CaptureFd&) = delete;
-  CaptureFd& operator=(const CaptureFd&) = delete;
-
- private:
-  int fd_, saved_;
-};
+// Sends stdout or stderr to a file while it lives; children started meanwhile inherit it.
+using platform::CaptureStdio;
 
 // The examples build into <build>/examples; this binary is <build>/tests/mproc_conformance.
 std::string examples_dir();
@@ -108,7 +96,7 @@ class ExampleTest : public MethodTest {
   void SetUp() override;
   // Runs examples/mproc_example_<stem> with --start-method and `args` under a 120 s timeout;
   // returns its exit status and its stdout and stderr, interleaved.
-  int run(const std::string& stem, const std::string& args, std::string* output);
+  int run(const std::string& stem, const std::vector<std::string>& args, std::string* output);
 };
 
 // Generous bound for joins in tests: a hang is a failure, not a stuck CI run.

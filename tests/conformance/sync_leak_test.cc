@@ -1,6 +1,6 @@
 // Nothing leaks: creating each kind of synchronisation object or shared value, passing it to a
-// child that uses it, and dropping it leaves /dev/shm and this process's open descriptors as
-// they were, under every start method.
+// child that uses it, and dropping it leaves the named shared memory (/dev/shm) and this
+// process's open descriptors or handles as they were, under every start method.
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -49,7 +49,7 @@ using mproc_test::MethodTest;
 struct Snapshot {
   std::set<std::string> shm;
   std::size_t fds = 0;
-  std::string fd_names;  // "3->/memfd:Lock 'Lock-1' (deleted)": for the failure message
+  std::string fd_names;  // "3 -> /memfd:Lock 'Lock-1' (deleted)": for the failure message
   bool operator==(const Snapshot& o) const { return shm == o.shm && fds == o.fds; }
 };
 
@@ -57,15 +57,10 @@ Snapshot snapshot() {
   // Ended children's records (report socket, sentinel) are released when they are reaped.
   (void)mproc::active_children();
   Snapshot s;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec)) {
-    s.shm.insert(e.path().filename().string());
-  }
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd"); it != decltype(it)(); ++it) {
+  s.shm = mproc_test::platform::shared_memory_names();
+  for (const std::string& h : mproc_test::platform::open_handles()) {
     ++s.fds;
-    std::error_code unreadable;  // the iterator's own fd may be gone by now
-    s.fd_names += " " + it->path().filename().string() + "->" +
-                  std::filesystem::read_symlink(it->path(), unreadable).string();
+    s.fd_names += " " + h;
   }
   return s;
 }

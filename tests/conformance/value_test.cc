@@ -1,6 +1,5 @@
 // Value, Array, RawValue, RawArray: shared typed memory under every start method — the seeds'
 // programs, element-type checks, bounds, atomics, and a lock holder that dies.
-#include <signal.h>
 
 #include <cstring>
 #include <mutex>
@@ -73,7 +72,7 @@ void die_holding_value_lock(mproc::Value<int> v, mproc::Array<int> a) {
   v.get_lock().acquire();
   v.set(123);  // half of an update the parent will not trust
   a.get_lock().acquire();
-  ::raise(SIGKILL);
+  mproc_test::platform::die_now();
 }
 
 }  // namespace value_test
@@ -176,7 +175,7 @@ TEST_P(ValueTest, AccessorsReportAHolderThatDiedWithoutTouchingTheValue) {
   mproc::Process p(ctx(), mproc::fn<&die_holding_value_lock>, v, a);
   p.start();
   ASSERT_TRUE(p.join(kJoinTimeout));
-  ASSERT_EQ(p.exitcode(), -SIGKILL);
+  ASSERT_EQ(p.exitcode(), mproc::exitcode_killed);
   try {
     (void)v.get();
     FAIL() << "get() after the lock's holder died did not report it";

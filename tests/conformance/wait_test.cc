@@ -1,8 +1,5 @@
 // mproc_wait / mproc::wait: connections, process sentinels and any waitable handle together; which
 // are ready, timeouts, errors — under every start method.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -22,33 +19,18 @@ void end_when_told(StrConn conn) {
   mproc::exit(m ? 0 : 2);
 }
 
-// What a later object (a queue, say) looks like to mproc::wait: a handle readable when ready.
-class os_pipe {
- public:
-  os_pipe() {
-    if (::pipe2(fds_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
-  }
-  ~os_pipe() {
-    ::close(fds_[0]);
-    ::close(fds_[1]);
-  }
-  os_pipe(const os_pipe&) = delete;
-  os_pipe& operator=(const os_pipe&) = delete;
-  void signal() { (void)!::write(fds_[1], "x", 1); }
-  int read_end() const { return fds_[0]; }
-
- private:
-  int fds_[2];
-};
+// What a later object (a queue, say) looks like to mproc::wait: a handle that becomes ready
+// (readable on POSIX, signalled on Win32) when the object is.
+using mproc_test::platform::Waitable;
 
 struct with_wait_handle {
-  const os_pipe* p;
-  std::intptr_t wait_handle() const { return p->read_end(); }
+  const Waitable* p;
+  std::intptr_t wait_handle() const { return p->handle(); }
 };
 
 struct with_fileno {
-  const os_pipe* p;
-  std::intptr_t fileno() const { return p->read_end(); }
+  const Waitable* p;
+  std::intptr_t fileno() const { return p->handle(); }
 };
 
 using indices = std::vector<std::size_t>;
@@ -142,11 +124,11 @@ TEST(Wait, EndOfFileCountsAsReady) {
 }
 
 TEST(Wait, AnythingWithAWaitHandleOrFilenoJoinsTheList) {
-  os_pipe one, two, three;
+  Waitable one, two, three;
   StrConn a, b;
   std::tie(a, b) = mproc::Pipe<std::string>();
   std::vector<mproc::waitable> list = {with_wait_handle{&one}, with_fileno{&two},
-                                       mproc::waitable::from_handle(three.read_end()), b};
+                                       mproc::waitable::from_handle(three.handle()), b};
   EXPECT_EQ(mproc::wait(list, std::chrono::milliseconds(0)), indices{});
   two.signal();
   three.signal();
@@ -157,8 +139,8 @@ TEST(Wait, AnythingWithAWaitHandleOrFilenoJoinsTheList) {
 }
 
 TEST(Wait, RejectsHandlesThatAreNotOpenNamingTheirIndex) {
-  os_pipe open_one;
-  intptr_t handles[2] = {open_one.read_end(), 987654};
+  Waitable open_one;
+  intptr_t handles[2] = {open_one.handle(), 987654};
   size_t ready[2];
   size_t count = 0;
   EXPECT_EQ(mproc_wait(handles, 2, 0, ready, &count), MPROC_E_INVAL);

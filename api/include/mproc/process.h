@@ -96,11 +96,20 @@ MPROC_API mproc_status mproc_process_is_alive(mproc_process* p, int* alive);
 /* The child's process id. Errors: MPROC_E_STATE before start. */
 MPROC_API mproc_status mproc_process_pid(const mproc_process* p, int64_t* pid);
 
+/* The exit codes of a process ended by mproc_process_terminate (MPROC_EXITCODE_TERMINATED) and
+ * by mproc_process_kill (MPROC_EXITCODE_KILLED), the same on every backend: POSIX reports the
+ * signals' -SIGTERM and -SIGKILL, and a backend without signals (Win32) reports these numbers
+ * too, as Python does on Windows. Compare with them rather than with -SIGKILL / -SIGTERM, which
+ * only POSIX defines. */
+#define MPROC_EXITCODE_TERMINATED (-15)
+#define MPROC_EXITCODE_KILLED (-9)
+
 /* *ended = 0 while the child runs (then *exitcode is left alone). After it ended: *ended = 1 and
  * *exitcode is its exit status (0 success; the function's return value or exit() code; 1 after
- * a failure reported with mproc_call_fail or an uncaught C++ exception), or -N when signal N
- * killed it. Before start: *ended = 0, like Python's None. Does not wait (use join); does check
- * without blocking. */
+ * a failure reported with mproc_call_fail or an uncaught C++ exception), MPROC_EXITCODE_KILLED
+ * or MPROC_EXITCODE_TERMINATED after kill / terminate, or (POSIX) -N when signal N killed it.
+ * Before start: *ended = 0, like Python's None. Does not wait (use join); does check without
+ * blocking. */
 MPROC_API mproc_status mproc_process_exitcode(mproc_process* p, int* ended, int* exitcode);
 
 /* Python's Process.close(): releases what the process object holds (its record of the child, the
@@ -111,8 +120,9 @@ MPROC_API mproc_status mproc_process_exitcode(mproc_process* p, int* ended, int*
  * answer; mproc_process_destroy is still needed. Not thread-safe against other calls on p. */
 MPROC_API mproc_status mproc_process_close(mproc_process* p);
 
-/* Asks the child to stop (SIGTERM on POSIX; exit code -15) / stops it at once (SIGKILL, -9).
- * No-op on a child that has ended. Errors: MPROC_E_STATE before start. Does not wait. */
+/* Asks the child to stop (SIGTERM on POSIX; exit code MPROC_EXITCODE_TERMINATED) / stops it at
+ * once (SIGKILL on POSIX; MPROC_EXITCODE_KILLED). No-op on a child that has ended.
+ * Errors: MPROC_E_STATE before start. Does not wait. */
 MPROC_API mproc_status mproc_process_terminate(mproc_process* p);
 MPROC_API mproc_status mproc_process_kill(mproc_process* p);
 

@@ -27,6 +27,12 @@
 #include "mproc/process.h"
 
 namespace mproc {
+
+// Process::exitcode() after terminate() and after kill(), on every backend (-15 and -9: the
+// POSIX signal numbers, which Python reports on Windows too). See MPROC_EXITCODE_TERMINATED.
+inline constexpr int exitcode_terminated = MPROC_EXITCODE_TERMINATED;
+inline constexpr int exitcode_killed = MPROC_EXITCODE_KILLED;
+
 namespace detail {
 
 template <typename T>
@@ -125,8 +131,9 @@ class Process {
     return id;
   }
 
-  // Empty before start and while running (Python's None); the exit status once ended (-N:
-  // killed by signal N).
+  // Empty before start and while running (Python's None); the exit status once ended:
+  // exitcode_killed / exitcode_terminated after kill() / terminate(), and on POSIX -N when
+  // signal N ended it.
   std::optional<int> exitcode() {
     int ended = 0, code = 0;
     detail::check(mproc_process_exitcode(handle_.get(), &ended, &code));
