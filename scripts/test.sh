@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test: for each backend that exists, build and run the whole suite (unit tests, the
-# conformance suite under every start method, the ABI and install checks), then again under
-# ASan+UBSan and under TSan. Stops at the first failing workflow.
+# conformance suite under every start method, the ABI, install and build-variant checks), then
+# again against the static library (release only: the same objects, linked the other way; its
+# suite takes about a minute, its build one more release build without bench/), under ASan+UBSan
+# and under TSan. Stops at the first failing workflow.
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh posix-asan      # one workflow preset
 set -euo pipefail
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(posix posix-asan posix-tsan)
+[ ${#presets[@]} -eq 0 ] && presets=(posix posix-static posix-asan posix-tsan)
 for preset in "${presets[@]}"; do
   echo "=== workflow ${preset} ==="
   start=$(date +%s)
