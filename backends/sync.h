@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/compiler.h"
 #include "mproc/mproc.h"
 
 struct mproc__shm;  // backends/shm.h
@@ -95,7 +96,7 @@ extern thread_local uint64_t mproc__identity_cache;
 #endif
 inline uint64_t mproc__thread_identity_inline() {
   uint64_t id = mproc__identity_cache;
-  if (__builtin_expect(id != 0, 1)) return id;
+  if (MPROC__LIKELY(id != 0)) return id;
   return mproc__thread_identity();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "core/compiler.h"
 #include "core/mutex.h"
 #include "core/options.h"
 #include "core/status.h"
@@ -48,8 +49,8 @@ mproc_status bad_args(const char* where, const mproc_lock* l, int64_t timeout_ms
 }
 
 // Everything but a plain success: kept out of line so the fast path stays small.
-__attribute__((noinline)) mproc_status acquire_slow(mproc_lock* l, mproc_status st, uint64_t me,
-                                                    int64_t timeout_ms, const char* where) {
+MPROC__NOINLINE mproc_status acquire_slow(mproc_lock* l, mproc_status st, uint64_t me,
+                                          int64_t timeout_ms, const char* where) {
   mproc__lock_tail* t = l->tail;
   switch (st) {
     case MPROC_E_OWNER_DIED: {
@@ -111,8 +112,7 @@ __attribute__((noinline)) mproc_status acquire_slow(mproc_lock* l, mproc_status 
   }
 }
 
-__attribute__((noinline)) mproc_status not_owner(const mproc_lock* l, const char* where,
-                                                 const char* what) {
+MPROC__NOINLINE mproc_status not_owner(const mproc_lock* l, const char* where, const char* what) {
   uint64_t holder = l->tail->owner.load(std::memory_order_relaxed);
   if (holder == 0) {
     return mproc__failf(MPROC_E_NOT_OWNER, "%s: %s is not held: %s", where, l->what, what);
@@ -183,34 +183,33 @@ mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, st
 
 namespace {
 
-__attribute__((noinline)) mproc_status too_deep(const mproc_lock* l, const char* where) {
+MPROC__NOINLINE mproc_status too_deep(const mproc_lock* l, const char* where) {
   return mproc__failf(MPROC_E_RANGE, "%s: %s is already held %u times by the caller", where,
                       l->what, UINT32_MAX);
 }
 
-__attribute__((noinline)) mproc_status unlock_refused(const mproc_lock* l, mproc_status st,
-                                                      const char* where) {
+MPROC__NOINLINE mproc_status unlock_refused(const mproc_lock* l, mproc_status st,
+                                            const char* where) {
   return mproc__failf(st, "%s: %s: the backend refused to unlock it (%s)", where, l->what,
                       mproc_strerror(st));
 }
 
 // The hot paths, inlined into the public functions (an uncontended acquire + release is a robust
 // mutex's lock + unlock plus a few loads and stores).
-inline __attribute__((always_inline)) mproc_status acquire(mproc_lock* l, int64_t timeout_ms,
-                                                           const char* where) {
-  if (__builtin_expect(l == nullptr || timeout_ms < MPROC_INFINITE, 0)) {
+MPROC__ALWAYS_INLINE mproc_status acquire(mproc_lock* l, int64_t timeout_ms, const char* where) {
+  if (MPROC__UNLIKELY(l == nullptr || timeout_ms < MPROC_INFINITE)) {
     return bad_args(where, l, timeout_ms);
   }
   mproc__lock_tail* t = l->tail;
   const uint64_t me = mproc__thread_identity_inline();
   if (l->recursive && t->owner.load(std::memory_order_relaxed) == me) {
     uint32_t depth = t->count.load(std::memory_order_relaxed);
-    if (__builtin_expect(depth == UINT32_MAX, 0)) return too_deep(l, where);
+    if (MPROC__UNLIKELY(depth == UINT32_MAX)) return too_deep(l, where);
     t->count.store(depth + 1, std::memory_order_relaxed);
     return MPROC_OK;
   }
   mproc_status st = mproc__mutex_lock(l->mutex, timeout_ms);
-  if (__builtin_expect(st == MPROC_OK, 1)) {
+  if (MPROC__LIKELY(st == MPROC_OK)) {
     t->owner.store(me, std::memory_order_relaxed);
     t->count.store(1, std::memory_order_relaxed);
     return MPROC_OK;
@@ -218,12 +217,13 @@ inline __attribute__((always_inline)) mproc_status acquire(mproc_lock* l, int64_
   return acquire_slow(l, st, me, timeout_ms, where);
 }
 
-inline __attribute__((always_inline)) mproc_status release(mproc_lock* l, const char* where) {
-  if (__builtin_expect(l == nullptr, 0)) {
+MPROC__ALWAYS_INLINE mproc_status release(mproc_lock* l, const char* where) {
+  if (MPROC__UNLIKELY(l == nullptr)) {
     return mproc__failf(MPROC_E_INVAL, "%s: lock is NULL", where);
   }
   mproc__lock_tail* t = l->tail;
-  if (__builtin_expect(t->owner.load(std::memory_order_relaxed) != mproc__thread_identity_inline(), 0)) {
+  if (MPROC__UNLIKELY(t->owner.load(std::memory_order_relaxed) !=
+                      mproc__thread_identity_inline())) {
     return not_owner(l, where, "release() needs a matching acquire() by the same thread");
   }
   uint32_t depth = t->count.load(std::memory_order_relaxed);
@@ -234,7 +234,7 @@ inline __attribute__((always_inline)) mproc_status release(mproc_lock* l, const 
   t->count.store(0, std::memory_order_relaxed);
   t->owner.store(0, std::memory_order_relaxed);
   mproc_status st = mproc__mutex_unlock(l->mutex);
-  if (__builtin_expect(st != MPROC_OK, 0)) return unlock_refused(l, st, where);
+  if (MPROC__UNLIKELY(st != MPROC_OK)) return unlock_refused(l, st, where);
   return MPROC_OK;
 }
 

@@ -72,6 +72,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "core/compiler.h"
 #include "core/deadline.h"
 #include "core/mutex.h"
 #include "core/object.h"
@@ -112,13 +113,7 @@ uint64_t fnv1a(const char* s) {
   return h | 1;  // never 0: 0 means "untyped"
 }
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
+inline void cpu_relax() { MPROC__CPU_RELAX(); }
 
 // Threads (of any process) sleeping until something changes. Each sleeper holds a slot whose
 // state word is also its futex word, so a waker hands a wake-up to one particular sleeper and

@@ -1,9 +1,14 @@
 // core/serial_port.cc — mproc_serial: serial ports through libserialport, backend-independent.
 // libserialport is the portability library here (it is not an OS header). Pseudo-terminals and
 // adopted handles go to the backend's termios code (mproc__tty_*, see backends/backend.h).
+// Built without libserialport (MPROC_WITH_SERIAL=0), only those remain: see core/serial_no_sp.h.
 #include "core/serial_port.h"
 
+#if MPROC_WITH_SERIAL
 #include <libserialport.h>
+#else
+#include "core/serial_no_sp.h"
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -122,6 +127,13 @@ void release(mproc_serial* s) {
 }
 
 mproc_status open_sp(mproc_serial* s, const std::string& what) {
+#if !MPROC_WITH_SERIAL
+  (void)s;
+  return mproc__failf(MPROC_E_NOT_SUPPORTED,
+                      "%s: mproc was built without serial port support (MPROC_WITH_SERIAL=OFF, no "
+                      "libserialport); only pseudo-terminals can be opened",
+                      what);
+#else
   sp_port* port = nullptr;
   if (sp_get_port_by_name(s->name.c_str(), &port) != SP_OK) {
     // The backend already checked that the name is a character device: libserialport not knowing
@@ -154,6 +166,7 @@ mproc_status open_sp(mproc_serial* s, const std::string& what) {
   s->handle = static_cast<intptr_t>(h);
 #endif
   return MPROC_OK;
+#endif  // MPROC_WITH_SERIAL
 }
 
 mproc_status require_open(const char* where, const mproc_serial* s) {
@@ -595,7 +608,7 @@ struct mproc_serial_port_list {
 
 namespace {
 
-bool take(const char* s, std::string* out) {
+[[maybe_unused]] bool take(const char* s, std::string* out) {  // unused without libserialport
   if (s == nullptr) return false;
   *out = s;
   return true;
@@ -609,6 +622,12 @@ MPROC_API mproc_status mproc_serial_list_ports(mproc_serial_port_list** out) {
   const char* where = "mproc_serial_list_ports";
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
   *out = nullptr;
+#if !MPROC_WITH_SERIAL
+  return mproc__failf(MPROC_E_NOT_SUPPORTED,
+                      "%s: mproc was built without serial port support (MPROC_WITH_SERIAL=OFF, no "
+                      "libserialport)",
+                      where);
+#else
   sp_port** ports = nullptr;
   const sp_return r = sp_list_ports(&ports);
   if (r != SP_OK) return sp_failure(r, where, "listing the serial ports");
@@ -639,6 +658,7 @@ MPROC_API mproc_status mproc_serial_list_ports(mproc_serial_port_list** out) {
   sp_free_port_list(ports);
   *out = list.release();
   return MPROC_OK;
+#endif  // MPROC_WITH_SERIAL
 }
 
 MPROC_API size_t mproc_serial_port_list_count(const mproc_serial_port_list* list) {

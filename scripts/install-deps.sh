@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config           # toolchain
-  libabsl-dev                                # core: Status, Mutex, containers, StrFormat
+  patch xz-utils                             # scripts/build-absl.sh: Debian's abseil source package
+  libabsl-dev                                # only for -DMPROC_ABSL=system (the default builds its own)
   libcereal-dev                              # the C++ facade's codec
   libboost-dev                               # Asio, for the optional mproc/asio.hpp
   libuv1-dev                                 # the libuv backend
@@ -23,7 +24,12 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Abseil's StrFormat, position-independent, linked into libmproc (cached: a no-op once built).
+build_absl() { bash "$(dirname "$0")/build-absl.sh"; }
+if [ ${#missing[@]} -eq 0 ]; then
+  build_absl
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}"
 sudo=""
@@ -34,3 +40,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+build_absl

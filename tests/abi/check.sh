@@ -85,16 +85,24 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mproc-abi.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP  # so that the EXIT trap runs on ctest's timeout too
 
-# The paths the compiler recorded: the headers dir as given, and with symlinks resolved in case
-# the build saw it that way.
+# The paths the compiler recorded: the headers dir as given, with symlinks resolved in case the
+# build saw it that way, and relative to the library's directory (the build dir), which is what
+# ccache records when CCACHE_BASEDIR covers the tree (it rewrites -I paths to relative ones).
 headers_logical=$(cd "$headers" && pwd -L)
 headers_physical=$(cd "$headers" && pwd -P)
+headers_relative=""
+if command -v realpath >/dev/null 2>&1; then
+  headers_relative=$(realpath -s --relative-to="$(dirname "$lib")" "$headers_logical" 2>/dev/null || true)
+fi
 header_args=()
 while IFS= read -r -d '' f; do
   rel=${f#"$headers_logical"/}
   header_args+=(--header-file "$headers_logical/$rel")
   if [[ $headers_physical != "$headers_logical" ]]; then
     header_args+=(--header-file "$headers_physical/$rel")
+  fi
+  if [[ -n $headers_relative && $headers_relative != /* ]]; then
+    header_args+=(--header-file "$headers_relative/$rel")
   fi
 done < <(find "$headers_logical" -type f \( -name '*.h' -o -name '*.hpp' \) -print0 | sort -z)
 [[ ${#header_args[@]} -gt 0 ]] || fail "no headers under '$headers'"
@@ -115,11 +123,16 @@ sed_script=""
 for p in "${prefixes[@]}"; do
   sed_script+="s/='$(sed_escape "$p")\\//='/g;"
 done
+# A path recorded relative to the build dir ("../../api/include/..."): the same tree-relative form.
+sed_script+="s/='\\(\\.\\.\\/\\)\\{1,\\}/='/g;"
 
-# Dumps the ABI of library $1 into $2, normalised.
+# Dumps the ABI of library $1 into $2 (an absolute path), normalised. Run from the library's
+# directory, where abidw finds the headers named relative to it.
 dump() {
-  if ! abidw "${header_args[@]}" --drop-private-types --exported-interfaces-only \
-       --no-corpus-path --no-comp-dir-path --out-file "$2.raw" "$1" >"$tmp/abidw.log" 2>&1; then
+  if ! (cd "$(dirname "$1")" &&
+        abidw "${header_args[@]}" --drop-private-types --exported-interfaces-only \
+          --no-corpus-path --no-comp-dir-path --out-file "$2.raw" "$(basename "$1")") \
+       >"$tmp/abidw.log" 2>&1; then
     cat "$tmp/abidw.log" >&2
     fail "abidw could not read $1"
   fi

@@ -8,6 +8,10 @@
 #      the installed libmproc again, through the RUNPATH CMake gives the consumer);
 #   3. pkg-config: compiles consumer.c with `pkg-config --cflags --libs mproc` from
 #      <temp>/lib*/pkgconfig and runs it with LD_LIBRARY_PATH=<libdir>.
+# A static build (MPROC_BUILD_SHARED=OFF) installs libmproc.a only: then step 2 checks that the
+# package's mproc::mproc is a static library, and step 3 links with `pkg-config --static` (what
+# mproc.pc's Libs.private and Requires.private add is exactly what a C program lacks: the C++
+# runtime, threads, libserialport) and checks that the program needs no libmproc.so.
 # The consumer uses the main build's generator, compilers and flags (so a sanitizer build links).
 # Quiet on success; a failing step prints its output. The temp dir is always removed.
 set -euo pipefail
@@ -52,6 +56,15 @@ step "cmake --install" "$cmake_cmd" --install "$build" --prefix "$prefix"
   exit 1
 }
 
+static=0
+if [[ -z $(find "$prefix" -name 'libmproc.so*' -print -quit) ]]; then
+  [[ -n $(find "$prefix" -name 'libmproc.a' -print -quit) ]] || {
+    echo "install.consumer_project FAILED: neither libmproc.so nor libmproc.a under $prefix" >&2
+    exit 1
+  }
+  static=1
+fi
+
 # ---- 2. CMake consumer -------------------------------------------------------------------------
 config=(-S "$src" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$prefix"
         -DMPROC_CONSUMER_WERROR="$werror" -DCMAKE_BUILD_TYPE="$(cache CMAKE_BUILD_TYPE)")
@@ -62,6 +75,13 @@ for var in CMAKE_CXX_COMPILER CMAKE_CXX_FLAGS CMAKE_EXE_LINKER_FLAGS; do
   if [[ -n $value ]]; then config+=("-D$var=$value"); fi
 done
 step "configure the consumer project" "$cmake_cmd" "${config[@]}"
+expected_type=SHARED_LIBRARY
+if ((static)); then expected_type=STATIC_LIBRARY; fi
+grep -q "mproc::mproc is a $expected_type" "$log" || {
+  cat "$log" >&2
+  echo "install.consumer_project FAILED: the package's mproc::mproc is not a $expected_type" >&2
+  exit 1
+}
 step "build the consumer project" "$cmake_cmd" --build "$tmp/build" -j2
 step "run the C++ consumer" "$tmp/build/mproc_consumer"
 
@@ -75,7 +95,11 @@ libdir=$(dirname "$pcdir")
 pkgconf() { PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$prefix" "$@" mproc; }
 step "pkg-config mproc" pkgconf --exists --print-errors
 read -r -a cflags <<<"$(pkgconf --cflags)"
-read -r -a libs <<<"$(pkgconf --libs)"
+if ((static)); then
+  read -r -a libs <<<"$(pkgconf --static --libs)"
+else
+  read -r -a libs <<<"$(pkgconf --libs)"
+fi
 cc=$(cache CMAKE_C_COMPILER)
 [[ -n $cc ]] || cc=cc
 read -r -a c_flags <<<"$(cache CMAKE_C_FLAGS) $(cache CMAKE_EXE_LINKER_FLAGS)"
@@ -84,6 +108,10 @@ if [[ $werror == ON ]]; then werror_flag=(-Werror); fi
 step "compile + link consumer.c through pkg-config" \
   "$cc" -std=c99 -Wall -Wextra -Wpedantic "${werror_flag[@]}" "${c_flags[@]}" "${cflags[@]}" \
   "$src/consumer.c" -o "$tmp/c_consumer" "${libs[@]}"
+if ((static)) && readelf -d "$tmp/c_consumer" 2>/dev/null | grep -q 'NEEDED.*libmproc'; then
+  echo "install.consumer_project FAILED: the static C consumer still needs a shared libmproc" >&2
+  exit 1
+fi
 step "run the C consumer" env LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$tmp/c_consumer"
 grep -q '^mproc [0-9]' "$log" || {

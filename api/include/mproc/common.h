@@ -10,7 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
+/* MPROC_API marks the exported C ABI. A DLL exports exactly what it marks dllexport; a program
+ * that links the static library (the build defines MPROC_STATIC for it: the CMake target and
+ * mproc.pc's Cflags) must not see dllimport. Elsewhere the library is built with hidden
+ * visibility and MPROC_API makes the C ABI visible. */
+#if defined(_WIN32) && defined(MPROC_STATIC)
+#define MPROC_API
+#elif defined(_WIN32)
 #if defined(MPROC_BUILDING)
 #define MPROC_API __declspec(dllexport)
 #else

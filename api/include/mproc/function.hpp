@@ -1,22 +1,26 @@
 // mproc/function.hpp — C++ functions that can run in another process.
 //
 // `mproc::fn<&work>` names a function for a Process or a pool. It registers the function before
-// main under a name derived from the function itself, so the user never writes the name twice
-// and every run of the same binary agrees on it (spawn and forkserver children find it). The
-// arguments are encoded with mproc/codec.hpp and decoded in the child into the function's
-// parameter types; a value returned is encoded as the call's result (pools use it). An exception
-// leaving the function fails the call with the exception's type and what().
+// main under a name derived from the function itself (its qualified name, "ns::work", read off
+// typeid; see function_key), so the user never writes the name twice and every run of the same
+// binary agrees on it (spawn and forkserver children find it). The arguments are encoded with
+// mproc/codec.hpp and decoded in the child into the function's parameter types; a value returned
+// is encoded as the call's result (pools use it). An exception leaving the function fails the
+// call with the exception's type and what().
 //
 // MPROC_REGISTER_AS(&work, "name") gives an explicit, stable name instead (needed when two
-// functions would get the same derived name, e.g. same-named functions in anonymous namespaces).
+// functions would get the same derived name: overloads, or same-named functions in anonymous
+// namespaces of different files).
 #ifndef MPROC_FUNCTION_HPP
 #define MPROC_FUNCTION_HPP
 
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
@@ -39,21 +43,65 @@ struct fn_signature<R (*)(A...)> {
 template <typename R, typename... A>
 struct fn_signature<R (*)(A...) noexcept> : fn_signature<R (*)(A...)> {};
 
-// The compiler's own spelling of F, stable across runs of one binary.
+// A name unique to F in this build, on every compiler: the type name of an integral_constant
+// that holds F (its mangled name on GCC and Clang, a readable one on MSVC). Every run of the same
+// binary derives the same one, which is all a spawned child or the forkserver needs.
 template <auto F>
-const char* pretty_function() {
-  return __PRETTY_FUNCTION__;
+const char* function_key() {
+  return typeid(std::integral_constant<decltype(F), F>).name();
 }
 
-inline std::string name_from_pretty(const char* pretty) {
-  std::string s(pretty);
-  auto at = s.find("F = ");
-  if (at == std::string::npos) return s;
-  s = s.substr(at + 4);
-  auto end = s.find_first_of(";]");
-  if (end != std::string::npos) s.resize(end);
-  if (!s.empty() && s[0] == '&') s.erase(0, 1);
-  return s;
+// F's spelling in the key: demangled where names are mangled (demangle, codec.hpp) and shortened
+// as a type name is (pretty_type_name: no default template arguments), then the integral_constant's
+// value alone, which is F's qualified name ("ns::work"; MSVC spells it with its signature). The
+// standard spelling is read defensively: anything unexpected keeps the whole demangled key.
+inline std::string value_of_key(const char* key) {
+  const std::string full = pretty_type_name(demangle(key));
+  const std::string_view open = "integral_constant<";
+  const std::size_t at = full.find(open);
+  if (at == std::string::npos || full.empty() || full.back() != '>') return full;
+  const std::size_t end = full.size() - 1;  // the closing '>'
+  std::size_t comma = std::string::npos;
+  int depth = 0;
+  for (std::size_t i = at + open.size(); i < end; ++i) {
+    const char c = full[i];
+    if (c == '<' || c == '(' || c == '[') {
+      ++depth;
+    } else if (c == '>' || c == ')' || c == ']') {
+      if (depth-- == 0) return full;
+    } else if (c == ',' && depth == 0) {
+      comma = i;
+    }
+  }
+  if (depth != 0 || comma == std::string::npos) return full;
+  std::string value = full.substr(comma + 1, end - comma - 1);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  if (!value.empty() && value.front() == '&') value.erase(0, 1);
+  // "&(void tmpl<int>(int))": a template's specialisation comes parenthesised.
+  if (value.size() > 2 && value.front() == '(' && value.back() == ')') {
+    value = value.substr(1, value.size() - 2);
+  }
+  return value.empty() ? full : value;
+}
+
+// The registered name: F's spelling (value_of_key), which messages quote, so it reads as the
+// function. A registered name is at most 255 bytes (mproc_register): a longer one (a template
+// instantiated over long types) keeps its first part and ends in a hash of the key, so it stays
+// unique to F.
+inline std::string name_from_key(const char* key) {
+  constexpr std::size_t kMax = 255;
+  std::string name = value_of_key(key);
+  if (name.size() <= kMax) return name;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits
+  for (const char* p = key; *p != '\0'; ++p) {
+    h ^= static_cast<unsigned char>(*p);
+    h *= 1099511628211ull;
+  }
+  std::string tag = "...#";
+  for (int shift = 60; shift >= 0; shift -= 4) tag += "0123456789abcdef"[(h >> shift) & 0xfu];
+  name.resize(kMax - tag.size());
+  return name + tag;
 }
 
 template <typename Tuple>
@@ -142,9 +190,9 @@ registration register_function(std::string name) {
 // Instantiated by fn<F>: its initialiser runs before main in every run of the program.
 template <auto F>
 struct auto_registrar {
-  static inline const registration value = register_function<F>(
-      explicit_name<F>::value != nullptr ? std::string(explicit_name<F>::value)
-                                         : name_from_pretty(pretty_function<F>()));
+  static inline const registration value =
+      register_function<F>(explicit_name<F>::value != nullptr ? std::string(explicit_name<F>::value)
+                                                              : name_from_key(function_key<F>()));
 };
 
 }  // namespace detail

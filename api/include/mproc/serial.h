@@ -63,7 +63,10 @@ typedef struct mproc_serial_options {
  * not a serial port or tty; a baud rate, data bits, parity or stop bits value out of range),
  * MPROC_E_NOT_SUPPORTED (the device or driver refuses that setting, e.g. a baud rate it does not
  * have), MPROC_E_STATE (already open elsewhere with the exclusive lock), MPROC_E_OS (permission
- * denied and other OS failures; mproc_last_os_error has the errno). */
+ * denied and other OS failures; mproc_last_os_error has the errno). A library built without
+ * serial port support (MPROC_WITH_SERIAL=OFF, e.g. where libserialport is missing) still opens
+ * pseudo-terminals where the backend has them and fails every other port with
+ * MPROC_E_NOT_SUPPORTED, whose message says so. */
 MPROC_API mproc_status mproc_serial_open(const char* name, const mproc_serial_options* opts,
                                          mproc_serial** out);
 
@@ -197,7 +200,8 @@ typedef struct mproc_serial_port_list mproc_serial_port_list;
 
 /* Lists the machine's serial ports (libserialport's enumeration; pseudo-terminals are not ports
  * of the machine and are not listed). The caller owns *out and destroys it. An empty list is not
- * an error. Errors: MPROC_E_OS, MPROC_E_NOMEM. Blocks while the OS is asked (sysfs, registry). */
+ * an error. Errors: MPROC_E_OS, MPROC_E_NOMEM; MPROC_E_NOT_SUPPORTED from a library built without
+ * serial port support (see mproc_serial_open). Blocks while the OS is asked (sysfs, registry). */
 MPROC_API mproc_status mproc_serial_list_ports(mproc_serial_port_list** out);
 
 /* The number of ports in the list. */
