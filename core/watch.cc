@@ -23,6 +23,7 @@ struct entry {
   const void* ctx;
   uint64_t key;
   bool recheck;
+  int64_t pid;  // the process that made it (a forked child inherits this table)
 };
 
 // Every live wait handle of this process, by handle. Its mutex also orders making and closing
@@ -110,7 +111,7 @@ mproc_status mproc__object::wait_handle(int slot, mproc__ready_fn ready, const v
                           what, MPROC__WATCH_SLOTS);
     }
     w = new watcher{h, key, me};
-    r.map[h] = entry{ready, ctx, key, recheck};
+    r.map[h] = entry{ready, ctx, key, recheck, me};
     // Look at once: the object may be ready already, and a loop's first wait must not miss it.
     mproc__keyed_notifier_signal(key);
   }
@@ -139,7 +140,9 @@ bool mproc__watch_rearm(intptr_t h, bool* ready, bool* recheck) {
   registry& r = reg();
   mproc__thread_lock l(&r.mu);
   auto it = r.map.find(h);
-  if (it == r.map.end()) return false;
+  // An entry inherited over fork is the parent's: draining its handle would steal the parent's
+  // wake-ups, so the child treats it as a plain handle.
+  if (it == r.map.end() || it->second.pid != mproc__current_pid()) return false;
   const entry& e = it->second;
   if (recheck != nullptr) *recheck = e.recheck;
   if (e.ready(e.ctx)) {  // ready: leave the handle readable for any other waiter on it

@@ -2,6 +2,7 @@
 // sockets).
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -11,7 +12,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,24 +56,28 @@ socklen_t key_address(uint64_t key, sockaddr_un* a) {
   return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + static_cast<size_t>(n));
 }
 
-// This process's unbound sending socket, made on first use and again in a forked child (so that
-// a child never relies on a descriptor its program may have closed after fork).
-std::mutex g_send_mu;
+// This process's unbound sending socket, made on first use. A forked child makes its own (the
+// atfork handler forgets the parent's, whose number the child's program may close or reuse); the
+// inherited descriptor is left alone for that reason.
 std::atomic<int> g_send_fd{-1};
-std::atomic<pid_t> g_send_pid{0};
+
+void forget_send_socket_in_child() { g_send_fd.store(-1, std::memory_order_relaxed); }
 
 int send_socket() {
-  pid_t me = ::getpid();
   int fd = g_send_fd.load(std::memory_order_acquire);
-  if (fd >= 0 && g_send_pid.load(std::memory_order_relaxed) == me) return fd;
-  std::lock_guard<std::mutex> l(g_send_mu);
-  fd = g_send_fd.load(std::memory_order_relaxed);
-  if (fd >= 0 && g_send_pid.load(std::memory_order_relaxed) == me) return fd;
-  // The parent's descriptor, if inherited, is left alone: the program may have reused its number.
+  if (fd >= 0) return fd;
+  static const bool registered =
+      ::pthread_atfork(nullptr, nullptr, forget_send_socket_in_child) == 0;
+  (void)registered;
   fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
-  g_send_pid.store(me, std::memory_order_relaxed);
-  g_send_fd.store(fd, std::memory_order_release);
+  // No lock (a fork while one is held would leave the child stuck): two threads that race here
+  // both make one, and the loser closes its own.
+  int none = -1;
+  if (!g_send_fd.compare_exchange_strong(none, fd, std::memory_order_acq_rel)) {
+    ::close(fd);
+    return none;
+  }
   return fd;
 }
 

@@ -28,6 +28,14 @@ void put_when_told(mproc::Queue<int> q, mproc::Event go, int value) {
 
 void set_it(mproc::Event e) { e.set(); }
 
+// Waits in the child, on a queue the parent puts to; reports what mproc::wait said.
+void wait_for_a_message(mproc::Queue<int> q, mproc::Queue<int> report, mproc::Event waiting) {
+  bool nothing_yet = mproc::wait({q}, kBrief).empty();
+  waiting.set();
+  bool then_ready = mproc::wait({q}, kWait) == indices{0};
+  report.put(nothing_yet && then_ready ? 1 : 0);
+}
+
 void get_one(mproc::Queue<int> q, mproc::Queue<int> out) {
   std::optional<int> v = q.get(kWait);
   if (!v) mproc::exit(2);
@@ -89,6 +97,18 @@ TEST_P(WaitObjectsTest, QueueIsReadyAfterAChildPutsAndNotBefore) {
   EXPECT_EQ(mproc::wait({q}, kWait), indices{0});
   EXPECT_EQ(q.get(std::chrono::milliseconds(0)), std::optional<int>(7));
   EXPECT_EQ(mproc::wait({q}, kBrief), indices{});  // taken: not ready any more
+  ASSERT_TRUE(p.join(kJoinTimeout));
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+TEST_P(WaitObjectsTest, AChildWaitsOnAQueueTheParentPutsTo) {
+  mproc::Queue<int> q, report;
+  mproc::Event waiting;
+  mproc::Process p(ctx(), mproc::fn<&wait_for_a_message>, q, report, waiting);
+  p.start();
+  ASSERT_TRUE(waiting.wait(kWait));
+  q.put(3);
+  EXPECT_EQ(report.get(kWait), std::optional<int>(1));
   ASSERT_TRUE(p.join(kJoinTimeout));
   EXPECT_EQ(p.exitcode(), 0);
 }
