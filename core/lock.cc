@@ -231,7 +231,7 @@ inline __attribute__((always_inline)) mproc_status release(mproc_lock* l, const 
   t->owner.store(0, std::memory_order_relaxed);
   mproc_status st = mproc__mutex_unlock(l->mutex);
   if (__builtin_expect(st != MPROC_OK, 0)) return unlock_refused(l, st, where);
-  mproc__watch_notify(l->obj->header());
+  mproc__watch_notify(mproc__object_header_of(l->mutex));  // the block is the payload
   return MPROC_OK;
 }
 
@@ -257,7 +257,7 @@ mproc_status mproc__lock_release_all(mproc_lock* l, const char* where, const cha
     return mproc__failf(st, "%s: %s: the backend refused to unlock it (%s)", where, l->what,
                         mproc_strerror(st));
   }
-  mproc__watch_notify(l->obj->header());
+  mproc__watch_notify(mproc__object_header_of(l->mutex));  // the block is the payload
   return MPROC_OK;
 }
 

@@ -32,8 +32,8 @@ enum mproc__object_kind : uint32_t {
 const char* mproc__object_kind_name(uint32_t kind);
 
 // Waitable handles onto an object, across processes (core/watch.h): at most this many at once
-// (each process that asks an object for a wait handle takes one per kind of handle it asks for; a
-// Queue's "get" and "put" handles are two).
+// (each opened handle onto the object, mproc__object, that asks for a wait handle takes one per
+// kind it asks for; a Queue's "get" and "put" handles are two).
 constexpr int MPROC__WATCH_SLOTS = 16;
 
 struct alignas(64) mproc__object_header {
@@ -64,6 +64,13 @@ inline void mproc__watch_notify(mproc__object_header* h) {
   if (__builtin_expect(h->watchers.load(std::memory_order_seq_cst) != 0, 0)) {
     mproc__watch_signal(h);
   }
+}
+
+// The header of the object whose payload starts at `payload` (mproc__object::payload(): the
+// payload always follows the header at once), for hot paths that hold only the payload: no load.
+inline mproc__object_header* mproc__object_header_of(void* payload) {
+  return reinterpret_cast<mproc__object_header*>(static_cast<char*>(payload) -
+                                                 sizeof(mproc__object_header));
 }
 
 // Says whether the object is ready for what a wait handle waits for (a message to get, room to

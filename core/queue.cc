@@ -519,7 +519,7 @@ void probe_put(mproc_queue* q) {
     mproc__mutex_unlock(q->c->put.mutex);
     if (loss) {
       notify(q->c->getters, INT32_MAX);
-      mproc__watch_notify(q->obj->header());
+      mproc__watch_notify(mproc__object_header_of(q->c));
     }
   } else if (st == MPROC_OK) {
     mproc__mutex_unlock(q->c->put.mutex);
@@ -703,7 +703,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       unlock_side(q, which::get);
       notify(c->putters, 1);
       notify(c->joiners, INT32_MAX);
-      mproc__watch_notify(q->obj->header());
+      mproc__watch_notify(mproc__object_header_of(q->c));
       return mproc__failf(
           MPROC_E_MESSAGE_LOST,
           "%s: %s: a message was lost because a process was killed while %s it (%d lost so far); "
@@ -728,7 +728,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       unlock_side(q, which::get);
       if (c->maxsize != 0) {
         notify(c->putters, 1);
-        mproc__watch_notify(q->obj->header());
+        mproc__watch_notify(mproc__object_header_of(q->c));
       }
       *len = static_cast<size_t>(n);
       return MPROC_OK;
@@ -766,7 +766,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
     unlock_side(q, which::get);
     if (c->maxsize != 0) {
       notify(c->putters, 1);
-      mproc__watch_notify(q->obj->header());
+      mproc__watch_notify(mproc__object_header_of(q->c));
     }
     *len = static_cast<size_t>(n);
     return MPROC_OK;
@@ -826,7 +826,7 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
     st = lock_side(q, which::put, d, &woke);
     if (woke) {
       notify(c->getters, INT32_MAX);
-      mproc__watch_notify(q->obj->header());
+      mproc__watch_notify(mproc__object_header_of(q->c));
     }
     if (st == MPROC_E_TIMEOUT) {
       return mproc__failf(MPROC_E_FULL, "%s: %s: timed out%s waiting for another producer's copy "
@@ -889,7 +889,7 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
     p.state.store(0, std::memory_order_release);
     unlock_side(q, which::put);
     notify(c->getters, 1);
-    mproc__watch_notify(q->obj->header());
+    mproc__watch_notify(mproc__object_header_of(q->c));
     return MPROC_OK;
   }
 }
@@ -1134,7 +1134,7 @@ MPROC_API mproc_status mproc_queue_shutdown(mproc_queue* q, int immediate) {
   notify(c->getters, INT32_MAX);
   notify(c->putters, INT32_MAX);
   notify(c->joiners, INT32_MAX);
-  mproc__watch_notify(q->obj->header());
+  mproc__watch_notify(mproc__object_header_of(q->c));
   return MPROC_OK;
 }
 
