@@ -51,7 +51,8 @@ void mproc__notifier_clear(intptr_t notifier);
 //     already ready; "connection refused" or "no such address" means the owner is gone.
 //   Win32: a named manual-reset event `Local\mproc-<key hex>` (CreateEventW); signalling is
 //     OpenEventW + SetEvent + CloseHandle, and a name that no longer opens means the owner is gone.
-//   libuv: the OS facet's (one of the two above): uv_poll (Unix) or the Win32 wait bridge watches it.
+//   libuv: the OS facet's (one of the two above), watched by uv_poll (Unix) or the Win32 wait
+//     bridge.
 
 // Creates a keyed notifier, not ready, and its key. Close it with mproc__handle_close (which also
 // frees its key). `what` names it in messages. MPROC_E_OS when the OS refuses.

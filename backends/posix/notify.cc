@@ -41,7 +41,6 @@ void mproc__notifier_clear(intptr_t notifier) {
   }
 }
 
-
 // ---- Keyed notifiers ----------------------------------------------------------------------------
 
 namespace {
@@ -116,7 +115,8 @@ bool mproc__keyed_notifier_signal(uint64_t key) {
   socklen_t len = key_address(key, &a);
   char one = 1;
   for (;;) {
-    if (::sendto(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&a), len) >= 0) {
+    if (::sendto(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&a),
+                 len) >= 0) {
       return true;
     }
     if (errno == EINTR) continue;

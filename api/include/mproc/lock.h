@@ -88,8 +88,9 @@ MPROC_API mproc_status mproc_lock_release(mproc_lock* lock);
  * must notice it waits on the holder's process sentinel too, or on a timer. Made on the first call
  * and the same handle after; owned by the object behind lock (a Lock, RLock, or the Value or Array
  * it came from), valid until its last handle in this process is destroyed (do not close it). At
- * most 16 wait handles (one per opened object that asked) watch one lock at once. Never blocks. Thread-safe.
- * Errors: MPROC_E_INVAL (NULL argument), MPROC_E_RANGE (16 handles already watch it), MPROC_E_OS. */
+ * most 16 wait handles (one per opened object that asked) watch one lock at once. Never blocks.
+ * Thread-safe. Errors: MPROC_E_INVAL (NULL argument), MPROC_E_RANGE (16 handles already watch it),
+ * MPROC_E_OS. */
 MPROC_API mproc_status mproc_lock_wait_handle(mproc_lock* lock, intptr_t* out);
 
 /* Declares the state a lock protects repaired after an acquire returned MPROC_E_OWNER_DIED; the

@@ -109,7 +109,8 @@ class queue_core {
 
   // An OS handle readable when a get would not wait (a message is there, or the queue was shut
   // down), for mproc::wait({queue, ...}, timeout) and outside event loops (mproc_queue_wait_handle
-  // and mproc_wait_handle_rearm in mproc/wait.h: it may be readable spuriously). Owned by the queue.
+  // and mproc_wait_handle_rearm in mproc/wait.h: it may be readable spuriously). Owned by the
+  // queue.
   std::intptr_t wait_handle() const {
     std::intptr_t out = -1;
     check(mproc_queue_wait_handle(h_.get(), 0, &out));
