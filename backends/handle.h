@@ -26,7 +26,13 @@ bool mproc__handle_valid(intptr_t h);
 mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out);
 void mproc__handle_close(intptr_t handle);
 
-// True while a process with this id exists (for owner-died checks outside a mutex).
-bool mproc__process_alive(int64_t pid);
+// Takes an exclusive advisory lock on an open port (flock LOCK_EX | LOCK_NB, like pyserial's
+// exclusive=True): MPROC_E_STATE naming the port when another open file holds it. Win32 opens
+// ports exclusively anyway and returns MPROC_OK.
+mproc_status mproc__handle_lock_exclusive(intptr_t handle, const char* what);
+// Keeps a handle out of programs this process execs (POSIX FD_CLOEXEC; Win32: not inheritable).
+// libserialport opens ports inheritable; a spawned child must not hold the port (and its lock)
+// unless it was passed on purpose.
+mproc_status mproc__handle_keep_private(intptr_t handle, const char* what);
 
 #endif  // MPROC_BACKENDS_HANDLE_H

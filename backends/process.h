@@ -37,9 +37,30 @@ struct mproc__child;  // the backend's record of one started child
 // with mproc__child_release.
 mproc_status mproc__child_start(const mproc__start_request* req, mproc__child** out);
 
+// How a process ended. Three kinds, because one int cannot tell them apart on every platform: a
+// Win32 crash code such as STATUS_ACCESS_VIOLATION (0xC0000005) is a negative int too, and Win32
+// has no signals. The core derives Python's exitcode from it (mproc__exit_status_code).
+struct mproc__exit_status {
+  enum kind_t : uint32_t {
+    exited = 0,    // code: the exit status (POSIX 0..255; Win32 any DWORD that is not a crash)
+    signaled = 1,  // code: the signal number (POSIX only)
+    crashed = 2,   // code: the OS's crash code (Win32 NTSTATUS with the error bits set)
+  };
+  kind_t kind = exited;
+  uint32_t code = 0;
+};
+
+// Python's exitcode for a status: exited → code; signaled → -signal; crashed → the 32-bit code as
+// a signed int (an NTSTATUS error such as 0xC0000005 reads as about -2^30), or INT_MIN for a code
+// that would read as -1..-255: a crash never collides with -signal.
+int mproc__exit_status_code(const mproc__exit_status& s);
+// "exited with code 3", "killed by signal 9 (SIGKILL)", "crashed with code 0xC0000005
+// (STATUS_ACCESS_VIOLATION)": for messages (names from mproc__exit_name).
+std::string mproc__exit_status_describe(const mproc__exit_status& s);
+
 // Waits up to timeout_ms (MPROC_INFINITE, 0 = poll) for the child to end and reaps it.
-// MPROC_OK with *exitcode (>= 0 exit status, -N killed by signal N) or MPROC_E_TIMEOUT.
-mproc_status mproc__child_wait(mproc__child* c, int64_t timeout_ms, int* exitcode);
+// MPROC_OK with *status, or MPROC_E_TIMEOUT.
+mproc_status mproc__child_wait(mproc__child* c, int64_t timeout_ms, mproc__exit_status* status);
 
 // Sends terminate (graceful) or kill (immediate). A child that ended already: MPROC_OK.
 mproc_status mproc__child_signal(mproc__child* c, bool kill_now);

@@ -17,13 +17,17 @@
 // An anonymous mapping shared between processes, reachable only through its handle (POSIX memfd,
 // Win32 unnamed file mapping): nothing to leak in a namespace when processes die. The handle is
 // what a child receives (mproc_process_add_handle); the child maps the same memory with
-// mproc__shm_open. libuv has no shared memory (caps.shared_memory false): its objects are served by
-// a manager instead.
+// mproc__shm_open. libuv has no shared memory of its own: its backend takes the OS's shm facet.
 
 struct mproc__shm;
 
-// Creates and maps size bytes, zero-filled. `what` names the object in error messages.
-mproc_status mproc__shm_create(size_t size, const char* what, mproc__shm** out);
+// Creates a segment of `reserve` bytes (0: size; never less than size) of which the first size
+// are committed, zero-filled and mapped (mproc__shm_addr). The reservation is what the segment may
+// ever grow to (mproc__shm_commit) and is fixed at creation, because a Win32 section cannot grow:
+// it is created with SEC_RESERVE at its maximum and pages are committed as the segment grows.
+// Reserving costs no memory on any backend (POSIX: a sparse memfd sized as it grows). `what` names
+// the object in error messages.
+mproc_status mproc__shm_create(size_t size, uint64_t reserve, const char* what, mproc__shm** out);
 
 // Maps the memory behind a handle this process received. The handle is duplicated: the caller
 // keeps ownership of its own.
@@ -36,17 +40,19 @@ void mproc__shm_close(mproc__shm* shm);             // unmaps; NULL harmless
 
 // ---- Shared memory that grows ----------------------------------------------------------------------
 // Queues buffer any amount of data without blocking their producers, so their segment grows while
-// other processes hold it. Every process reaches the added bytes through the handle it already has:
-// a process that learns (from the object's own state) that the segment grew maps the range again.
+// other processes hold it, within the reservation made at creation. Every process reaches the
+// added bytes through the handle it already has: a process that learns (from the object's own
+// state) that the segment grew maps the range again.
 // Sizes and offsets given to mproc__shm_map are multiples of MPROC__SHM_ALIGN, which is at least
 // the page size on every backend.
 
 constexpr size_t MPROC__SHM_ALIGN = 64 * 1024;
 
-// Grows the memory behind a handle to at least size bytes (never shrinks it; a larger segment is
-// left alone). The added bytes read as zero and take memory only once written. MPROC_E_NOMEM (or
-// MPROC_E_OS) naming `what` when the segment cannot be that large.
-mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what);
+// Commits the memory behind a handle up to at least size bytes, which the core keeps within the
+// reservation (never shrinks it; a larger segment is left alone). POSIX: ftruncate of the memfd;
+// Win32: VirtualAlloc(MEM_COMMIT) through a view. The added bytes read as zero and take memory
+// only once written. MPROC_E_NOMEM (or MPROC_E_OS) naming `what` when it cannot be that large.
+mproc_status mproc__shm_commit(intptr_t handle, uint64_t size, const char* what);
 
 // Maps size bytes of the memory behind a handle, from offset, shared and writable. The handle
 // stays the caller's. Released with mproc__shm_unmap.

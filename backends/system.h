@@ -19,6 +19,11 @@
 int mproc__cpu_count();
 // "SIGKILL" for 9 (the platform's name for a signal number an exit code reported), or "signal N".
 std::string mproc__signal_name(int sig);
+// The platform's name for a crash code (Win32: "STATUS_ACCESS_VIOLATION"), or "" when it has none
+// (POSIX reports crashes as signals and never says `crashed`).
+std::string mproc__crash_name(uint32_t code);
+// True while a process with this id exists (for owner-died checks outside a mutex).
+bool mproc__process_alive(int64_t pid);
 int64_t mproc__current_pid();
 int64_t mproc__os_parent_pid();
 

@@ -66,13 +66,5 @@ constexpr unsigned MPROC__IO_READY = 1;
 constexpr unsigned MPROC__IO_HANGUP = 2;
 mproc_status mproc__io_wait(intptr_t handle, const char* what, bool for_write, int64_t timeout_ms,
                             unsigned* events);
-// Takes an exclusive advisory lock on an open port (flock LOCK_EX | LOCK_NB, like pyserial's
-// exclusive=True): MPROC_E_STATE naming the port when another open file holds it. Win32 opens
-// ports exclusively anyway and returns MPROC_OK.
-mproc_status mproc__handle_lock_exclusive(intptr_t handle, const char* what);
-// Keeps a handle out of programs this process execs (POSIX FD_CLOEXEC; Win32: not inheritable).
-// libserialport opens ports inheritable; a spawned child must not hold the port (and its lock)
-// unless it was passed on purpose.
-mproc_status mproc__handle_keep_private(intptr_t handle, const char* what);
 
 #endif  // MPROC_BACKENDS_TTY_H

@@ -46,14 +46,18 @@ struct barrier_state {
 
 size_t state_offset() { return (mproc__mutex_size() + 63) & ~size_t{63}; }
 
-uint32_t* futex_word(std::atomic<uint32_t>* a) { return reinterpret_cast<uint32_t*>(a); }
 
 }  // namespace
 
 struct mproc_barrier {
+  ~mproc_barrier() {
+    mproc__word_close(round);
+    mproc__mutex_close(mutex);
+  }
   std::unique_ptr<mproc__object> obj;
-  void* mutex = nullptr;
+  mproc__mutex* mutex = nullptr;  // the internal mutex, opened in this process
   barrier_state* st = nullptr;
+  mproc__word* round = nullptr;  // st->round as a wait word, opened in this process
   std::string what;
 };
 
@@ -62,8 +66,9 @@ namespace {
 mproc_barrier* wrap(mproc__object* raw) {
   auto* b = new mproc_barrier;
   b->obj.reset(raw);
-  b->mutex = raw->payload();
+  b->mutex = mproc__mutex_open(raw->shm(), raw->payload());
   b->st = reinterpret_cast<barrier_state*>(static_cast<char*>(raw->payload()) + state_offset());
+  b->round = raw->open_word(&b->st->round);
   b->what = raw->describe();
   return b;
 }
@@ -81,7 +86,7 @@ void end_round(mproc_barrier* b, bool released) {
   s->round.store(n + 1, std::memory_order_seq_cst);
   s->changing.store(0, std::memory_order_relaxed);
   if (s->sleepers.load(std::memory_order_seq_cst) > 0) {
-    mproc__word_wake(futex_word(&s->round), INT32_MAX);
+    mproc__word_wake(b->round, INT32_MAX);
   }
 }
 
@@ -188,7 +193,7 @@ MPROC_API mproc_status mproc_barrier_create(uint32_t parties, const mproc_barrie
                              o.name, &raw);
   if (st != MPROC_OK) return st;
   std::unique_ptr<mproc__object> obj(raw);
-  st = mproc__mutex_init(obj->payload(), false);
+  st = mproc__mutex_init(obj->shm(), obj->payload(), false);
   if (st != MPROC_OK) return st;
   mproc_barrier* b = wrap(obj.release());
   b->st->parties = parties;
@@ -271,7 +276,7 @@ MPROC_API mproc_status mproc_barrier_wait(mproc_barrier* b, int64_t timeout_ms, 
     }
     s->sleepers.fetch_add(1, std::memory_order_seq_cst);
     unlock(b);
-    mproc_status w = mproc__word_wait(futex_word(&s->round), my_round, left);
+    mproc_status w = mproc__word_wait(b->round, my_round, left);
     s->sleepers.fetch_sub(1, std::memory_order_relaxed);
     st = lock(b, where);
     if (st != MPROC_OK) return st;  // the mutex is unusable: the text is set

@@ -15,11 +15,11 @@ mproc__tracked_child::~mproc__tracked_child() { mproc__child_release(backend_); 
 mproc_status mproc__tracked_child::wait(int64_t timeout_ms) {
   mproc__thread_lock lock(&mu_);
   if (ended_) return MPROC_OK;
-  int code = 0;
-  mproc_status st = mproc__child_wait(backend_, timeout_ms, &code);
+  mproc__exit_status status;
+  mproc_status st = mproc__child_wait(backend_, timeout_ms, &status);
   if (st != MPROC_OK) return st;
   ended_ = true;
-  exitcode_ = code;
+  status_ = status;
   mproc__child_report(backend_, &reached_init_, &failure_);
   return MPROC_OK;
 }
@@ -28,10 +28,10 @@ bool mproc__tracked_child::ended_now() {
   if (!mu_.TryLock()) return false;
   bool done = ended_;
   if (!done) {
-    int code = 0;
-    if (mproc__child_wait(backend_, 0, &code) == MPROC_OK) {
+    mproc__exit_status status;
+    if (mproc__child_wait(backend_, 0, &status) == MPROC_OK) {
       ended_ = done = true;
-      exitcode_ = code;
+      status_ = status;
       mproc__child_report(backend_, &reached_init_, &failure_);
     }
   }
@@ -55,7 +55,11 @@ bool mproc__tracked_child::ended() const {
 }
 int mproc__tracked_child::exitcode() const {
   mproc__thread_lock lock(&mu_);
-  return exitcode_;
+  return mproc__exit_status_code(status_);
+}
+mproc__exit_status mproc__tracked_child::exit_status() const {
+  mproc__thread_lock lock(&mu_);
+  return status_;
 }
 bool mproc__tracked_child::reached_init() const {
   mproc__thread_lock lock(&mu_);

@@ -28,7 +28,8 @@ class mproc__tracked_child {
   const std::string& name() const { return name_; }
   bool daemon() const { return daemon_; }
   bool ended() const;
-  int exitcode() const;
+  int exitcode() const;  // Python's convention (mproc__exit_status_code)
+  mproc__exit_status exit_status() const;
   bool reached_init() const;
   std::string failure() const;
 
@@ -40,7 +41,7 @@ class mproc__tracked_child {
   const std::string name_;
   const bool daemon_;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
-  int exitcode_ ABSL_GUARDED_BY(mu_) = 0;
+  mproc__exit_status status_ ABSL_GUARDED_BY(mu_);
   bool reached_init_ ABSL_GUARDED_BY(mu_) = false;
   std::string failure_ ABSL_GUARDED_BY(mu_);
 };
@@ -58,5 +59,9 @@ void mproc__children_finish();
 
 // In the child of a fork: the table belongs to the parent. Forget it without touching it.
 void mproc__children_forget();
+
+// How an ended process ended (core/process.cc); {exited, 0} while it runs or was never started.
+struct mproc_process;
+mproc__exit_status mproc__process_exit_status(const mproc_process* p);
 
 #endif  // MPROC_CORE_CHILDREN_H

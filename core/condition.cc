@@ -42,8 +42,6 @@ struct cond_slot {
   uint64_t reserved2;
 };
 
-uint32_t* futex_word(std::atomic<uint32_t>* a) { return reinterpret_cast<uint32_t*>(a); }
-
 }  // namespace
 
 struct mproc_condition {
@@ -62,7 +60,7 @@ mproc_condition* wrap(mproc__object* raw, mproc_lock* lock) {
   c->obj.reset(raw);
   c->h = static_cast<cond_header*>(raw->payload());
   c->slots = reinterpret_cast<cond_slot*>(c->h + 1);
-  c->lock = mproc__lock_make(lock->obj, lock->mutex, lock->what);
+  c->lock = mproc__lock_make(lock->obj, lock->block, lock->what);
   c->what = raw->describe();
   return c;
 }
@@ -114,7 +112,7 @@ int64_t notify_slots(mproc_condition* c, int64_t n) {
         continue;
       }
       s->word.store(kNotified, std::memory_order_release);
-      mproc__word_wake(futex_word(&s->word), 1);
+      mproc__word_wake(mproc__word_use(*c->obj, &s->word).get(), 1);
       ++done;
     }
     return done;
@@ -134,7 +132,7 @@ int64_t notify_slots(mproc_condition* c, int64_t n) {
       continue;
     }
     oldest->word.store(kNotified, std::memory_order_release);
-    mproc__word_wake(futex_word(&oldest->word), 1);
+    mproc__word_wake(mproc__word_use(*c->obj, &oldest->word).get(), 1);
     ++done;
   }
   return done;
@@ -217,7 +215,7 @@ MPROC_API mproc_status mproc_condition_get_lock(const mproc_condition* c, mproc_
   if (c == nullptr || out == nullptr) {
     return mproc__fail(MPROC_E_INVAL, "mproc_condition_get_lock: NULL argument");
   }
-  *out = mproc__lock_make(c->lock->obj, c->lock->mutex, c->lock->what);
+  *out = mproc__lock_make(c->lock->obj, c->lock->block, c->lock->what);
   return MPROC_OK;
 }
 
@@ -263,7 +261,7 @@ MPROC_API mproc_status mproc_condition_wait(mproc_condition* c, int64_t timeout_
     if (slot->word.load(std::memory_order_acquire) == kNotified) break;
     int64_t left = deadline.remaining_ms();
     if (left == 0) break;
-    mproc_status w = mproc__word_wait(futex_word(&slot->word), kWaiting, left);
+    mproc_status w = mproc__word_wait(mproc__word_use(*c->obj, &slot->word).get(), kWaiting, left);
     if (w != MPROC_OK && w != MPROC_E_TIMEOUT) {
       wait_error = w;
       wait_error_text = mproc_last_error();

@@ -20,13 +20,14 @@ struct event_state {
   std::atomic<uint32_t> waiters;  // so that set() skips the wake system call when nobody waits
 };
 
-uint32_t* futex_word(std::atomic<uint32_t>* a) { return reinterpret_cast<uint32_t*>(a); }
 
 }  // namespace
 
 struct mproc_event {
+  ~mproc_event() { mproc__word_close(word); }
   std::unique_ptr<mproc__object> obj;
   event_state* st = nullptr;
+  mproc__word* word = nullptr;  // st->word, opened in this process
   std::string what;
 };
 
@@ -36,6 +37,7 @@ mproc_event* wrap(mproc__object* raw) {
   auto* e = new mproc_event;
   e->obj.reset(raw);
   e->st = static_cast<event_state*>(raw->payload());
+  e->word = raw->open_word(&e->st->word);
   e->what = raw->describe();
   return e;
 }
@@ -100,7 +102,7 @@ MPROC_API mproc_status mproc_event_set(mproc_event* e) {
   } while (!p->word.compare_exchange_weak(w, (w + 2u) | 1u, std::memory_order_seq_cst,
                                           std::memory_order_relaxed));
   if (p->waiters.load(std::memory_order_seq_cst) > 0)
-    mproc__word_wake(futex_word(&p->word), INT32_MAX);
+    mproc__word_wake(e->word, INT32_MAX);
   mproc__watch_notify(e->obj->header());
   return MPROC_OK;
 }
@@ -140,7 +142,7 @@ MPROC_API mproc_status mproc_event_wait(mproc_event* e, int64_t timeout_ms) {
                           timeout_ms);
     }
     p->waiters.fetch_add(1, std::memory_order_seq_cst);
-    st = mproc__word_wait(futex_word(&p->word), w, left);
+    st = mproc__word_wait(e->word, w, left);
     p->waiters.fetch_sub(1, std::memory_order_relaxed);
     if (st != MPROC_OK && st != MPROC_E_TIMEOUT) {
       return mproc__failf(st, "%s: %s: %s", where, e->what, mproc_last_error());

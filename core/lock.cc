@@ -3,7 +3,9 @@
 // the backend, and a Condition can release every level at once and restore them.
 #include "core/lock.h"
 
+#include <chrono>
 #include <random>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -91,6 +93,16 @@ __attribute__((noinline)) mproc_status acquire_slow(mproc_lock* l, mproc_status 
                               "%s: %s is held by the calling thread (a Lock is not recursive)",
                               where, l->what);
         }
+        if (timeout_ms > 0) {
+          // Python's acquire(timeout=t) by the holder waits t and returns False. Nothing can free
+          // the lock meanwhile (only its holder may release it, and it is here), so the wait is a
+          // sleep; only a wait without a timeout, which would never end, is refused.
+          std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+          return mproc__failf(MPROC_E_TIMEOUT,
+                              "%s: %s was not acquired within %d ms (held by the calling thread; a "
+                              "Lock is not recursive)",
+                              where, l->what, timeout_ms);
+        }
         return mproc__failf(MPROC_E_STATE,
                             "%s: the calling thread already holds %s and would wait for itself "
                             "forever (a Lock is not recursive: use an RLock)",
@@ -124,8 +136,8 @@ size_t mproc__lock_block_size() {
   return (tail_offset() + sizeof(mproc__lock_tail) + 63) & ~size_t{63};
 }
 
-mproc_status mproc__lock_block_init(void* block, bool recursive) {
-  mproc_status st = mproc__mutex_init(block, false);
+mproc_status mproc__lock_block_init(mproc__shm* shm, void* block, bool recursive) {
+  mproc_status st = mproc__mutex_init(shm, block, false);
   if (st != MPROC_OK) return st;
   mproc__lock_tail* t = tail_of(block);
   t->recursive = recursive ? 1 : 0;
@@ -170,7 +182,8 @@ std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj) {
 mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, std::string what) {
   auto* l = new mproc_lock;
   l->obj = std::move(obj);
-  l->mutex = block;
+  l->block = block;
+  l->mutex = mproc__mutex_open(l->obj->shm(), block);
   l->tail = tail_of(block);
   l->recursive = l->tail->recursive != 0;
   l->what = std::move(what);
@@ -231,7 +244,7 @@ inline __attribute__((always_inline)) mproc_status release(mproc_lock* l, const 
   t->owner.store(0, std::memory_order_relaxed);
   mproc_status st = mproc__mutex_unlock(l->mutex);
   if (__builtin_expect(st != MPROC_OK, 0)) return unlock_refused(l, st, where);
-  mproc__watch_notify(mproc__object_header_of(l->mutex));  // the block is the payload
+  mproc__watch_notify(l->obj->header());
   return MPROC_OK;
 }
 
@@ -257,7 +270,7 @@ mproc_status mproc__lock_release_all(mproc_lock* l, const char* where, const cha
     return mproc__failf(st, "%s: %s: the backend refused to unlock it (%s)", where, l->what,
                         mproc_strerror(st));
   }
-  mproc__watch_notify(mproc__object_header_of(l->mutex));  // the block is the payload
+  mproc__watch_notify(l->obj->header());
   return MPROC_OK;
 }
 
@@ -283,7 +296,7 @@ MPROC_API mproc_status mproc_lock_create(const mproc_lock_options* opts, mproc_l
   st = mproc__object::create(kind, 0, 0, mproc__lock_block_size(), o.name, &raw);
   if (st != MPROC_OK) return st;
   std::shared_ptr<mproc__object> obj = mproc__lock_holder(raw);
-  st = mproc__lock_block_init(obj->payload(), o.recursive != 0);
+  st = mproc__lock_block_init(obj->shm(), obj->payload(), o.recursive != 0);
   if (st != MPROC_OK) return st;
   std::string what = obj->describe();
   *out = mproc__lock_make(std::move(obj), raw->payload(), std::move(what));

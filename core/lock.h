@@ -30,7 +30,9 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free &&
 
 struct mproc_lock {
   std::shared_ptr<mproc__object> obj;  // keeps the mapping alive (shared with a Value's handle)
-  void* mutex = nullptr;
+  ~mproc_lock() { mproc__mutex_close(mutex); }
+  void* block = nullptr;            // the lock block in shared memory
+  mproc__mutex* mutex = nullptr;    // its mutex, opened in this process
   mproc__lock_tail* tail = nullptr;
   bool recursive = false;
   std::string what;  // "Lock 'a'", "the lock of Value 'v'"
@@ -39,8 +41,8 @@ struct mproc_lock {
 // Bytes a lock block takes (a multiple of 64, so what follows stays 64-byte aligned).
 size_t mproc__lock_block_size();
 
-// Initialises a zeroed lock block.
-mproc_status mproc__lock_block_init(void* block, bool recursive);
+// Initialises a zeroed lock block inside shm.
+mproc_status mproc__lock_block_init(mproc__shm* shm, void* block, bool recursive);
 
 // True when the block at the start of a payload was initialised (a Value created with a lock).
 bool mproc__lock_block_present(const void* block);
@@ -53,7 +55,7 @@ bool mproc__lock_block_present(const void* block);
 // lock it holds pays this small leak.
 std::shared_ptr<mproc__object> mproc__lock_holder(mproc__object* obj);
 
-// A new handle onto the lock block of obj. Never fails.
+// A new handle onto the lock block of obj (opens its mutex in this process). Never fails.
 mproc_lock* mproc__lock_make(std::shared_ptr<mproc__object> obj, void* block, std::string what);
 
 // mproc_lock_acquire with `where` naming the public call in messages.

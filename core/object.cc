@@ -22,20 +22,34 @@ std::atomic<uint32_t>& magic_of(mproc__object_header* h) {
 
 const char* mproc__object_kind_name(uint32_t kind) {
   switch (kind) {
-    case MPROC__OBJ_QUEUE: return "Queue";
-    case MPROC__OBJ_SIMPLE_QUEUE: return "SimpleQueue";
-    case MPROC__OBJ_JOINABLE_QUEUE: return "JoinableQueue";
-    case MPROC__OBJ_VALUE: return "Value";
-    case MPROC__OBJ_ARRAY: return "Array";
-    case MPROC__OBJ_LOCK: return "Lock";
-    case MPROC__OBJ_RLOCK: return "RLock";
-    case MPROC__OBJ_SEMAPHORE: return "Semaphore";
-    case MPROC__OBJ_BOUNDED_SEMAPHORE: return "BoundedSemaphore";
-    case MPROC__OBJ_EVENT: return "Event";
-    case MPROC__OBJ_CONDITION: return "Condition";
-    case MPROC__OBJ_BARRIER: return "Barrier";
-    case MPROC__OBJ_POOL_WORKER: return "PoolWorker";
-    default: return "object";
+    case MPROC__OBJ_QUEUE:
+      return "Queue";
+    case MPROC__OBJ_SIMPLE_QUEUE:
+      return "SimpleQueue";
+    case MPROC__OBJ_JOINABLE_QUEUE:
+      return "JoinableQueue";
+    case MPROC__OBJ_VALUE:
+      return "Value";
+    case MPROC__OBJ_ARRAY:
+      return "Array";
+    case MPROC__OBJ_LOCK:
+      return "Lock";
+    case MPROC__OBJ_RLOCK:
+      return "RLock";
+    case MPROC__OBJ_SEMAPHORE:
+      return "Semaphore";
+    case MPROC__OBJ_BOUNDED_SEMAPHORE:
+      return "BoundedSemaphore";
+    case MPROC__OBJ_EVENT:
+      return "Event";
+    case MPROC__OBJ_CONDITION:
+      return "Condition";
+    case MPROC__OBJ_BARRIER:
+      return "Barrier";
+    case MPROC__OBJ_POOL_WORKER:
+      return "PoolWorker";
+    default:
+      return "object";
   }
 }
 
@@ -49,7 +63,8 @@ std::string mproc__object::describe() const {
 }
 
 mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
-                                   size_t payload_size, const char* name, mproc__object** out) {
+                                   size_t payload_size, const char* name, mproc__object** out,
+                                   uint64_t reserve) {
   std::string n = name != nullptr ? std::string(name)
                                   : std::string(mproc__object_kind_name(kind)) + "-" +
                                         std::to_string(++g_object_counter);
@@ -59,7 +74,8 @@ mproc_status mproc__object::create(uint32_t kind, uint32_t type_code, uint32_t e
   }
   mproc__shm* shm = nullptr;
   std::string what = std::string(mproc__object_kind_name(kind)) + " '" + n + "'";
-  mproc_status st = mproc__shm_create(sizeof(mproc__object_header) + payload_size, what.c_str(), &shm);
+  mproc_status st =
+      mproc__shm_create(sizeof(mproc__object_header) + payload_size, reserve, what.c_str(), &shm);
   if (st != MPROC_OK) return st;
   auto* obj = new mproc__object;
   obj->shm_ = shm;
@@ -91,7 +107,7 @@ mproc_status mproc__object::open_any(intptr_t handle, const char* expected, mpro
   if (st != MPROC_OK) return st;
   auto* h = static_cast<mproc__object_header*>(mproc__shm_addr(shm));
   // The segment may be larger than header + payload: a queue grows its segment past the payload
-  // to hold buffered messages (mproc__shm_grow).
+  // to hold buffered messages (mproc__shm_commit).
   if (mproc__shm_size(shm) < sizeof(mproc__object_header) ||
       magic_of(h).load(std::memory_order_acquire) != kObjectMagic ||
       h->payload_size > mproc__shm_size(shm) - sizeof(mproc__object_header)) {
@@ -122,10 +138,9 @@ mproc_status mproc__object::open(intptr_t handle, uint32_t kind, uint32_t type_c
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s was opened as %s %s", got, article, kind_name);
   }
   if (type_code != 0 && h->type_code != type_code) {
-    std::string message =
-        absl::StrFormat("%s holds %s but was opened as %s", obj->describe(),
-                        mproc__type_describe(h->type_code, h->elem_size),
-                        mproc__type_describe(type_code, 0));
+    std::string message = absl::StrFormat("%s holds %s but was opened as %s", obj->describe(),
+                                          mproc__type_describe(h->type_code, h->elem_size),
+                                          mproc__type_describe(type_code, 0));
     delete obj;
     return mproc__fail(MPROC_E_TYPE_MISMATCH, message);
   }

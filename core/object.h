@@ -85,14 +85,15 @@ class mproc__object {
   mproc__object& operator=(const mproc__object&) = delete;
 
   // Creates a zeroed object. name NULL: "<Kind>-<n>". MPROC_E_INVAL for a name over 63 bytes.
+  // reserve: what the whole segment may grow to (mproc__shm_commit), 0 when it never grows.
   static mproc_status create(uint32_t kind, uint32_t type_code, uint32_t elem_size,
-                             size_t payload_size, const char* name, mproc__object** out);
+                             size_t payload_size, const char* name, mproc__object** out,
+                             uint64_t reserve = 0);
   // Maps the object behind a handle and checks it is of the kind (and element type, when
   // type_code is not 0) expected: MPROC_E_TYPE_MISMATCH naming both otherwise, and also when the
   // handle is valid but not shared memory (a pipe, a file). The segment may be larger than
   // header + payload (queues grow theirs).
-  static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code,
-                           mproc__object** out);
+  static mproc_status open(intptr_t handle, uint32_t kind, uint32_t type_code, mproc__object** out);
   // Maps the object behind a handle whatever its kind (checking only that it is an mproc object),
   // for callers that accept several kinds (a lock opens from a Lock, an RLock, or a Value with
   // its lock). `expected` names what the caller wanted, for the message.
@@ -102,6 +103,14 @@ class mproc__object {
   void* payload() const { return payload_; }
   size_t payload_size() const { return static_cast<size_t>(header_->payload_size); }
   intptr_t handle() const { return mproc__shm_handle(shm_); }
+  // This process's mapping, for opening the object's wait words and mutexes (backends/sync.h).
+  mproc__shm* shm() const { return shm_; }
+  // Opens one of the object's wait words (an atomic inside its mapping) in this process; closed
+  // with mproc__word_close.
+  mproc__word* open_word(std::atomic<uint32_t>* word) const {
+    static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "a plain word");
+    return mproc__word_open(shm_, reinterpret_cast<uint32_t*>(word));
+  }
   const char* name() const { return header_->name; }
   // "Queue 'jobs'": how messages name the object.
   std::string describe() const;
@@ -124,6 +133,21 @@ class mproc__object {
   mproc__shm* shm_ = nullptr;
   mproc__object_header* header_ = nullptr;
   void* payload_ = nullptr;
+};
+
+// A wait word opened for one wait or wake, for words picked at run time (a Condition's waiter
+// slots, a Queue's wait list): opening is cheap (backends/sync.h), keeping one per slot is not.
+class mproc__word_use {
+ public:
+  mproc__word_use(const mproc__object& obj, std::atomic<uint32_t>* word)
+      : w_(obj.open_word(word)) {}
+  ~mproc__word_use() { mproc__word_close(w_); }
+  mproc__word_use(const mproc__word_use&) = delete;
+  mproc__word_use& operator=(const mproc__word_use&) = delete;
+  mproc__word* get() const { return w_; }
+
+ private:
+  mproc__word* w_;
 };
 
 #endif  // MPROC_CORE_OBJECT_H

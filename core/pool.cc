@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "core/children.h"
 #include "core/object.h"
 #include "core/options.h"
 #include "core/pool_wire.h"
@@ -201,12 +202,8 @@ void buffer::reset() {
 
 bool seq_at_or_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) >= 0; }
 
-std::string exit_description(int exitcode) {
-  if (exitcode < 0) {
-    return "killed by signal " + std::to_string(-exitcode) + " (" +
-           mproc__signal_name(-exitcode) + ")";
-  }
-  return "exited with code " + std::to_string(exitcode);
+std::string exit_description(mproc_process* p) {
+  return mproc__exit_status_describe(mproc__process_exit_status(p));
 }
 
 }  // namespace
@@ -404,9 +401,9 @@ mproc_status start_worker(state& s, std::unique_ptr<worker_slot>* out) {
   w->ctl = reinterpret_cast<mproc__worker_ctl*>(base + l.ctl);
   w->ctl->task_cap = l.task_cap;
   w->ctl->result_cap = l.result_cap;
-  w->tasks = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
+  w->tasks = mproc__ring(obj->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
                          l.task_cap);
-  w->results = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
+  w->results = mproc__ring(obj->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
                            base + l.result_data, l.result_cap);
 
   mproc__worker_config cfg;
@@ -691,7 +688,7 @@ void handle_exit(state& s, worker_slot* w) {
   }
   const uint64_t current = __atomic_load_n(&w->ctl->current_seq, __ATOMIC_ACQUIRE);
   const uint32_t wstate = __atomic_load_n(&w->ctl->state, __ATOMIC_ACQUIRE);
-  const std::string how = exit_description(exitcode);
+  const std::string how = exit_description(w->proc);
 
   if (wstate == MPROC__WORKER_INIT_FAILED || !w->init_type.empty()) {
     break_pool(s, s.describe + ": the initializer '" + s.initializer + "' failed in " +

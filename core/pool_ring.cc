@@ -40,8 +40,8 @@ size_t mproc__ring::write(const void* data, size_t n) {
 }
 
 void mproc__ring::peek(size_t offset, void* out, size_t n) const {
-  uint32_t at = (__atomic_load_n(&ctl_->head, __ATOMIC_RELAXED) + static_cast<uint32_t>(offset)) &
-                (cap_ - 1);
+  uint32_t at =
+      (__atomic_load_n(&ctl_->head, __ATOMIC_RELAXED) + static_cast<uint32_t>(offset)) & (cap_ - 1);
   size_t first = n < cap_ - at ? n : cap_ - at;
   std::memcpy(out, data_ + at, first);
   if (n > first) std::memcpy(static_cast<char*>(out) + first, data_, n - first);
@@ -69,6 +69,20 @@ uint32_t* mproc__ring::word_at(uint32_t position) const {
   return reinterpret_cast<uint32_t*>(data_ + (position & (cap_ - 1)));
 }
 
+// The counters are opened as wait words only around a sleep or a wake: both are slow paths.
+mproc_status mproc__ring::wait_on(uint32_t* counter, uint32_t seen, int64_t timeout_ms) {
+  mproc__word* w = mproc__word_open(shm_, counter);
+  mproc_status st = mproc__word_wait(w, seen, timeout_ms);
+  mproc__word_close(w);
+  return st;
+}
+
+void mproc__ring::wake_on(uint32_t* counter) {
+  mproc__word* w = mproc__word_open(shm_, counter);
+  mproc__word_wake(w, 1);
+  mproc__word_close(w);
+}
+
 mproc_status mproc__ring::wait_readable(int64_t timeout_ms) {
   uint32_t head = __atomic_load_n(&ctl_->head, __ATOMIC_RELAXED);
   uint32_t tail = load_acquire(&ctl_->tail);
@@ -76,7 +90,7 @@ mproc_status mproc__ring::wait_readable(int64_t timeout_ms) {
   __atomic_store_n(&ctl_->consumer_sleeping, 1u, __ATOMIC_SEQ_CST);
   tail = __atomic_load_n(&ctl_->tail, __ATOMIC_SEQ_CST);
   mproc_status st = MPROC_OK;
-  if (tail == head) st = mproc__word_wait(&ctl_->tail, tail, timeout_ms);
+  if (tail == head) st = wait_on(&ctl_->tail, tail, timeout_ms);
   __atomic_store_n(&ctl_->consumer_sleeping, 0u, __ATOMIC_RELAXED);
   if (readable() != 0) return MPROC_OK;
   return st == MPROC_OK ? MPROC_E_TIMEOUT : st;
@@ -88,7 +102,7 @@ mproc_status mproc__ring::wait_writable(uint32_t want, int64_t timeout_ms) {
   __atomic_store_n(&ctl_->producer_sleeping, 1u, __ATOMIC_SEQ_CST);
   uint32_t head = __atomic_load_n(&ctl_->head, __ATOMIC_SEQ_CST);
   mproc_status st = MPROC_OK;
-  if (writable() < want) st = mproc__word_wait(&ctl_->head, head, timeout_ms);
+  if (writable() < want) st = wait_on(&ctl_->head, head, timeout_ms);
   __atomic_store_n(&ctl_->producer_sleeping, 0u, __ATOMIC_RELAXED);
   if (writable() >= want) return MPROC_OK;
   return st == MPROC_OK ? MPROC_E_TIMEOUT : st;
@@ -97,13 +111,13 @@ mproc_status mproc__ring::wait_writable(uint32_t want, int64_t timeout_ms) {
 void mproc__ring::wake_consumer() {
   if (__atomic_load_n(&ctl_->consumer_sleeping, __ATOMIC_SEQ_CST) != 0 &&
       __atomic_exchange_n(&ctl_->consumer_sleeping, 0u, __ATOMIC_SEQ_CST) != 0) {
-    mproc__word_wake(&ctl_->tail, 1);
+    wake_on(&ctl_->tail);
   }
 }
 
 void mproc__ring::wake_producer() {
   if (__atomic_load_n(&ctl_->producer_sleeping, __ATOMIC_SEQ_CST) != 0 &&
       __atomic_exchange_n(&ctl_->producer_sleeping, 0u, __ATOMIC_SEQ_CST) != 0) {
-    mproc__word_wake(&ctl_->head, 1);
+    wake_on(&ctl_->head);
   }
 }

@@ -15,6 +15,8 @@
 
 #include "mproc/common.h"
 
+struct mproc__shm;
+
 struct alignas(64) mproc__ring_ctl {
   uint32_t head;               // bytes consumed (consumer writes)
   uint32_t consumer_sleeping;  // consumer waits on `tail`
@@ -27,9 +29,10 @@ struct alignas(64) mproc__ring_ctl {
 class mproc__ring {
  public:
   mproc__ring() = default;
-  // ctl and data (capacity bytes, a power of two) live in shared memory, zeroed by the creator.
-  mproc__ring(mproc__ring_ctl* ctl, char* data, uint32_t capacity)
-      : ctl_(ctl), data_(data), cap_(capacity) {}
+  // ctl and data (capacity bytes, a power of two) live in shared memory (this process's mapping
+  // shm, through which a sleeping side opens the counter it waits on), zeroed by the creator.
+  mproc__ring(mproc__shm* shm, mproc__ring_ctl* ctl, char* data, uint32_t capacity)
+      : shm_(shm), ctl_(ctl), data_(data), cap_(capacity) {}
 
   uint32_t capacity() const { return cap_; }
   // Bytes the consumer may read / the producer may write now.
@@ -66,6 +69,10 @@ class mproc__ring {
   mproc__ring_ctl* ctl() const { return ctl_; }
 
  private:
+  mproc_status wait_on(uint32_t* counter, uint32_t seen, int64_t timeout_ms);
+  void wake_on(uint32_t* counter);
+
+  mproc__shm* shm_ = nullptr;
   mproc__ring_ctl* ctl_ = nullptr;
   char* data_ = nullptr;
   uint32_t cap_ = 0;

@@ -15,7 +15,7 @@
 namespace {
 
 struct RingMemory {
-  explicit RingMemory(uint32_t cap) : data(cap), ring(&ctl, data.data(), cap) {
+  explicit RingMemory(uint32_t cap) : data(cap), ring(nullptr, &ctl, data.data(), cap) {
     std::memset(&ctl, 0, sizeof ctl);
   }
   mproc__ring_ctl ctl{};

@@ -254,9 +254,9 @@ int worker_main(const void* args, size_t len, mproc_call* outer, void*) {
   w.ctl = reinterpret_cast<mproc__worker_ctl*>(base);
   mproc__worker_layout l = mproc__worker_layout_for(w.ctl->task_cap, w.ctl->result_cap);
   if (l.total > seg->payload_size()) return fail(outer, "pool worker: segment too small");
-  w.tasks = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
+  w.tasks = mproc__ring(seg->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.task_ctl), base + l.task_data,
                         l.task_cap);
-  w.results = mproc__ring(reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
+  w.results = mproc__ring(seg->shm(), reinterpret_cast<mproc__ring_ctl*>(base + l.result_ctl),
                           base + l.result_data, l.result_cap);
   __atomic_store_n(&w.ctl->pid, mproc__current_pid(), __ATOMIC_RELEASE);
 

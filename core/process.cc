@@ -28,6 +28,7 @@ struct mproc_process {
   mproc_start_method method = MPROC_START_DEFAULT;
   std::vector<intptr_t> handles;                // duplicates, closed once started (or on destroy)
   std::shared_ptr<mproc__tracked_child> child;  // set by start
+  bool closed = false;                          // mproc_process_close succeeded
   mutable std::string failure;                  // copy handed out by mproc_process_failure
 };
 
@@ -65,8 +66,16 @@ std::string describe(const mproc_process* p) {
                             : "process '" + p->name + "' (" + p->fn_name + ")";
 }
 
-mproc_status require_started(const char* where, const mproc_process* p) {
+// MPROC_E_CLOSED after mproc_process_close: Python's ValueError("process object is closed").
+mproc_status require_open(const char* where, const mproc_process* p) {
   if (p == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: process is NULL", where);
+  if (p->closed) return mproc__failf(MPROC_E_CLOSED, "%s: %s is closed", where, describe(p));
+  return MPROC_OK;
+}
+
+mproc_status require_started(const char* where, const mproc_process* p) {
+  mproc_status st = require_open(where, p);
+  if (st != MPROC_OK) return st;
   if (!p->child) {
     return mproc__failf(MPROC_E_STATE, "%s: %s has not been started", where, describe(p));
   }
@@ -77,7 +86,8 @@ mproc_status require_started(const char* where, const mproc_process* p) {
 // hear about, not a normal exit. A child killed by a signal may have died before reaching it.
 mproc_status check_reached_init(const mproc_process* p) {
   const auto& c = p->child;
-  if (c->ended() && !c->reached_init() && c->exitcode() >= 0) {
+  if (c->ended() && !c->reached_init() &&
+      c->exit_status().kind == mproc__exit_status::exited) {
     return mproc__failf(
         MPROC_E_NO_INIT,
         "mproc_process_join: %s exited with code %d without running its function: the program's "
@@ -88,6 +98,11 @@ mproc_status check_reached_init(const mproc_process* p) {
 }
 
 }  // namespace
+
+mproc__exit_status mproc__process_exit_status(const mproc_process* p) {
+  if (p == nullptr || p->child == nullptr || !p->child->ended()) return mproc__exit_status{};
+  return p->child->exit_status();
+}
 
 extern "C" {
 
@@ -161,7 +176,8 @@ MPROC_API mproc_status mproc_process_set_daemon(mproc_process* p, int daemon) {
 
 MPROC_API mproc_status mproc_process_start(mproc_process* p) {
   const char* where = "mproc_process_start";
-  if (p == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: process is NULL", where);
+  mproc_status open = require_open(where, p);
+  if (open != MPROC_OK) return open;
   if (p->child) {
     return mproc__failf(MPROC_E_STATE, "%s: %s was started already; a process starts only once",
                         where, describe(p));
@@ -215,7 +231,8 @@ MPROC_API mproc_status mproc_process_start(mproc_process* p) {
 
 MPROC_API mproc_status mproc_process_add_handle(mproc_process* p, intptr_t handle, size_t* index) {
   const char* where = "mproc_process_add_handle";
-  if (p == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: process is NULL", where);
+  mproc_status open = require_open(where, p);
+  if (open != MPROC_OK) return open;
   if (p->child) {
     return mproc__failf(MPROC_E_STATE, "%s: %s has already started; pass handles before start",
                         where, describe(p));
@@ -271,7 +288,8 @@ MPROC_API mproc_status mproc_process_join(mproc_process* p, int64_t timeout_ms) 
 MPROC_API mproc_status mproc_process_is_alive(mproc_process* p, int* alive) {
   if (alive == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_process_is_alive: alive is NULL");
   *alive = 0;
-  if (p == nullptr) return mproc__fail(MPROC_E_INVAL, "mproc_process_is_alive: process is NULL");
+  mproc_status open = require_open("mproc_process_is_alive", p);
+  if (open != MPROC_OK) return open;
   if (!p->child) return MPROC_OK;  // Python: a process not yet started is not alive
   mproc_status st = p->child->wait(0);
   if (st == MPROC_E_TIMEOUT) {
@@ -290,10 +308,14 @@ MPROC_API mproc_status mproc_process_pid(const mproc_process* p, int64_t* pid) {
 }
 
 MPROC_API mproc_status mproc_process_exitcode(mproc_process* p, int* ended, int* exitcode) {
-  mproc_status st = require_started("mproc_process_exitcode", p);
+  mproc_status st = require_open("mproc_process_exitcode", p);
   if (st != MPROC_OK) return st;
   if (ended == nullptr || exitcode == nullptr) {
     return mproc__fail(MPROC_E_INVAL, "mproc_process_exitcode: NULL output");
+  }
+  if (!p->child) {  // Python: None before start
+    *ended = 0;
+    return MPROC_OK;
   }
   st = p->child->wait(0);
   if (st != MPROC_OK && st != MPROC_E_TIMEOUT) return st;
@@ -337,6 +359,28 @@ MPROC_API const char* mproc_process_failure(const mproc_process* p) {
   // The text lives in the shared record; the handle keeps a copy so the pointer stays valid.
   p->failure = p->child->failure();
   return p->failure.empty() ? nullptr : p->failure.c_str();
+}
+
+MPROC_API mproc_status mproc_process_close(mproc_process* p) {
+  const char* where = "mproc_process_close";
+  if (p == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: process is NULL", where);
+  if (p->closed) return MPROC_OK;
+  if (p->child) {
+    mproc_status st = p->child->wait(0);
+    if (st == MPROC_E_TIMEOUT) {
+      return mproc__failf(MPROC_E_STATE,
+                          "%s: %s is still running; join, terminate or kill it before closing it",
+                          where, describe(p));
+    }
+    if (st != MPROC_OK) return st;
+  }
+  for (intptr_t h : p->handles) mproc__handle_close(h);
+  p->handles.clear();
+  const bool started = p->child != nullptr;
+  p->child.reset();  // its sentinel and other handles go with the last reference
+  p->closed = true;
+  if (started) mproc__children_prune();
+  return MPROC_OK;
 }
 
 MPROC_API void mproc_process_destroy(mproc_process* p) {

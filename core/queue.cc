@@ -23,12 +23,13 @@
 // count is not zero, and takes the sleeper it wakes off the count itself, so one sleeper costs one
 // wake. A process killed in its sleep leaves a slot behind; it absorbs at most one wake-up and is
 // swept when slots run short. putv copies a message from several pieces and get_visit lets the
-// C++ facade decode straight from the ring, so a std::string or std::vector is copied once per side.
+// C++ facade decode straight from the ring, so a std::string or std::vector is copied once per
+// side.
 //
 // Growth instead of blocking. put on an unbounded queue never blocks — a producer can put 50 MB and
 // exit before anyone reads, so CPython's feeder-thread trap ("join the producer before get"
 // deadlocks) does not exist here. When a record does not fit, the producer (holding the put lock)
-// takes the get lock too, grows the segment (mproc__shm_grow: the other processes keep their
+// takes the get lock too, grows the segment (mproc__shm_commit, within the reservation made at creation: the other processes keep their
 // handle and map the larger range when they next see the new capacity), moves the part of the data
 // that had wrapped so that every byte sits at p & (new_cap - 1) again (the moved bytes only go to
 // the new upper half, so nothing overlaps), and publishes the capacity last. Capacity doubles, so
@@ -46,11 +47,12 @@
 // is committed in its place (one whose header was published is finished: tail and count); a get
 // that had not advanced head turns the record it was reading into a LOST record, which drops the
 // message (at most once: a message that killed its consumer is not handed to the next one); a get
-// that had advanced head only has its count fixed. A LOST record reaches one consumer as MPROC_E_MESSAGE_LOST, at the
-// position the message held, and is counted in lost(). Growth publishes the new capacity as its
-// last step, so a producer killed in the middle of growing leaves the old layout intact. A
-// consumer waiting on an empty queue while a put is in progress probes the put lock now and then
-// (trylock), so a producer killed mid-put is noticed even if no other producer comes.
+// that had advanced head only has its count fixed. A LOST record reaches one consumer as
+// MPROC_E_MESSAGE_LOST, at the position the message held, and is counted in lost(). Growth
+// publishes the new capacity as its last step, so a producer killed in the middle of growing leaves
+// the old layout intact. A consumer waiting on an empty queue while a put is in progress probes the
+// put lock now and then (trylock), so a producer killed mid-put is noticed even if no other
+// producer comes.
 //
 // MPROC_TEST_QUEUE_PAUSE (test only, see mproc/queue.h) stops a put or get in the middle of its
 // copy so that the conformance suite can SIGKILL a process at exactly that point.
@@ -176,8 +178,6 @@ struct alignas(64) queue_control {
 static_assert(sizeof(queue_control) + sizeof(mproc__object_header) <= kRingOffset,
               "the control block must end before the ring");
 
-uint32_t* futex_word(std::atomic<uint32_t>& a) { return reinterpret_cast<uint32_t*>(&a); }
-
 // This process's view of the ring: a mapping of [kRingOffset, kRingOffset + cap).
 struct ring_map {
   char* base = nullptr;
@@ -195,13 +195,24 @@ enum class hook_op : int { unknown = -1, none = 0, put = 1, get = 2 };
 
 struct mproc_queue {
   ~mproc_queue() {
+    mproc__mutex_close(put_mu);
+    mproc__mutex_close(get_mu);
     for (auto& m : maps) mproc__shm_unmap(m->base, m->cap);
     delete obj;
   }
 
+  // Sets c and opens the two side mutexes in this process.
+  void attach(queue_control* control) {
+    c = control;
+    put_mu = mproc__mutex_open(obj->shm(), c->put.mutex);
+    get_mu = mproc__mutex_open(obj->shm(), c->get.mutex);
+  }
+
   mproc__object* obj = nullptr;
   queue_control* c = nullptr;
-  std::string what;  // "Queue 'jobs'"
+  mproc__mutex* put_mu = nullptr;  // c->put.mutex, opened in this process
+  mproc__mutex* get_mu = nullptr;  // c->get.mutex
+  std::string what;                // "Queue 'jobs'"
   std::atomic<bool> closed{false};
 
   mproc__thread_mutex map_mu;
@@ -354,18 +365,22 @@ wait_slot* claim_slot(wait_list& w, uint32_t pid) {
 // Sleeps (at most one slice of d, and only 1 ms without a slot) unless ready() already holds.
 // The caller loops and re-checks its condition.
 template <typename Ready>
-void sleep_on(wait_list& w, const deadline& d, Ready ready) {
+void sleep_on(mproc_queue* q, wait_list& w, const deadline& d, Ready ready) {
   wait_slot* slot = claim_slot(w, static_cast<uint32_t>(mproc__current_pid()));
   if (slot == nullptr) {  // more sleepers than slots: poll every millisecond
     uint32_t armed = w.armed.load(std::memory_order_relaxed);
     if (!ready()) {
-      mproc__word_wait(futex_word(w.armed), armed, std::min<int64_t>(d.slice_ms(kSliceMs), 1));
+      mproc__word_wait(mproc__word_use(*q->obj, &w.armed).get(), armed,
+                       std::min<int64_t>(d.slice_ms(kSliceMs), 1));
     }
     return;
   }
   slot->state.store(kSlotArmed, std::memory_order_seq_cst);
   w.armed.fetch_add(1, std::memory_order_seq_cst);
-  if (!ready()) mproc__word_wait(futex_word(slot->state), kSlotArmed, d.slice_ms(kSliceMs));
+  if (!ready()) {
+    mproc__word_wait(mproc__word_use(*q->obj, &slot->state).get(), kSlotArmed,
+                     d.slice_ms(kSliceMs));
+  }
   uint32_t armed = kSlotArmed;
   if (slot->state.compare_exchange_strong(armed, kSlotIdle, std::memory_order_seq_cst)) {
     w.armed.fetch_sub(1, std::memory_order_seq_cst);  // not woken: take ourselves off the count
@@ -375,7 +390,7 @@ void sleep_on(wait_list& w, const deadline& d, Ready ready) {
 }
 
 // Wakes up to `count` sleepers; one load when nobody sleeps.
-void notify(wait_list& w, int32_t count) {
+void notify(mproc_queue* q, wait_list& w, int32_t count) {
   if (w.armed.load(std::memory_order_seq_cst) == 0) return;
   for (auto& slot : w.slots) {
     if (count == 0) break;
@@ -383,7 +398,7 @@ void notify(wait_list& w, int32_t count) {
     if (slot.state.load(std::memory_order_relaxed) == kSlotArmed &&
         slot.state.compare_exchange_strong(armed, kSlotWoken, std::memory_order_seq_cst)) {
       w.armed.fetch_sub(1, std::memory_order_seq_cst);
-      mproc__word_wake(futex_word(slot.state), 1);
+      mproc__word_wake(mproc__word_use(*q->obj, &slot.state).get(), 1);
       --count;
     }
   }
@@ -474,8 +489,8 @@ void repair_get(mproc_queue* q) {
 enum class which { put, get };
 
 // After mproc__thread_lock failed or found a dead owner.
-[[gnu::noinline]] mproc_status lock_side_slow(mproc_queue* q, side& sd, which s, mproc_status st,
-                                              bool* woke_consumers) {
+[[gnu::noinline]] mproc_status lock_side_slow(mproc_queue* q, mproc__mutex* mu, which s,
+                                              mproc_status st, bool* woke_consumers) {
   if (st == MPROC_E_OWNER_DIED) {
     if (s == which::put) {
       bool loss = repair_put(q);
@@ -483,9 +498,9 @@ enum class which { put, get };
     } else {
       repair_get(q);
     }
-    st = mproc__mutex_consistent(sd.mutex);
+    st = mproc__mutex_consistent(mu);
     if (st != MPROC_OK) {
-      mproc__mutex_unlock(sd.mutex);
+      mproc__mutex_unlock(mu);
       return st;
     }
     return MPROC_OK;
@@ -499,30 +514,30 @@ enum class which { put, get };
 
 // Takes one side's lock, repairing after a dead owner. MPROC_E_TIMEOUT when d passed.
 inline mproc_status lock_side(mproc_queue* q, which s, const deadline& d, bool* woke_consumers) {
-  side& sd = s == which::put ? q->c->put : q->c->get;
-  mproc_status st = mproc__mutex_lock(sd.mutex, for_lock(d));
+  mproc__mutex* mu = s == which::put ? q->put_mu : q->get_mu;
+  mproc_status st = mproc__mutex_lock(mu, for_lock(d));
   if (st == MPROC_OK) return st;
-  return lock_side_slow(q, sd, s, st, woke_consumers);
+  return lock_side_slow(q, mu, s, st, woke_consumers);
 }
 
 void unlock_side(mproc_queue* q, which s) {
-  mproc__mutex_unlock(s == which::put ? q->c->put.mutex : q->c->get.mutex);
+  mproc__mutex_unlock(s == which::put ? q->put_mu : q->get_mu);
 }
 
 // A consumer found the queue empty while a put is in flight: if its producer died, repair now.
 void probe_put(mproc_queue* q) {
   if (q->c->put.state.load(std::memory_order_acquire) == 0) return;
-  mproc_status st = mproc__mutex_lock(q->c->put.mutex, 0);
+  mproc_status st = mproc__mutex_lock(q->put_mu, 0);
   if (st == MPROC_E_OWNER_DIED) {
     bool loss = repair_put(q);
-    mproc__mutex_consistent(q->c->put.mutex);
-    mproc__mutex_unlock(q->c->put.mutex);
+    mproc__mutex_consistent(q->put_mu);
+    mproc__mutex_unlock(q->put_mu);
     if (loss) {
-      notify(q->c->getters, INT32_MAX);
+      notify(q, q->c->getters, INT32_MAX);
       mproc__watch_notify(mproc__object_header_of(q->c));
     }
   } else if (st == MPROC_OK) {
-    mproc__mutex_unlock(q->c->put.mutex);
+    mproc__mutex_unlock(q->put_mu);
   }
 }
 
@@ -558,7 +573,8 @@ mproc_status grow(mproc_queue* q, uint64_t need, const deadline& d, const char* 
   ring_map* old_ring = nullptr;
   ring_map* r = nullptr;
   st = ring_for(q, &old_ring);
-  if (st == MPROC_OK) st = mproc__shm_grow(q->obj->handle(), kRingOffset + new_cap, q->what.c_str());
+  if (st == MPROC_OK)
+    st = mproc__shm_commit(q->obj->handle(), kRingOffset + new_cap, q->what.c_str());
   if (st == MPROC_OK) st = map_ring(q, new_cap, &r);
   if (st != MPROC_OK) {
     unlock_side(q, which::get);
@@ -652,8 +668,10 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
   for (;;) {
     st = lock_side(q, which::get, d, nullptr);
     if (st == MPROC_E_TIMEOUT) {
-      return mproc__failf(MPROC_E_EMPTY, "%s: %s: no message%s (another consumer's copy was in "
-                          "progress)", where, q->what, timeout_text(d));
+      return mproc__failf(MPROC_E_EMPTY,
+                          "%s: %s: no message%s (another consumer's copy was in "
+                          "progress)",
+                          where, q->what, timeout_text(d));
     }
     if (st != MPROC_OK) return st;
     ring_map* r = nullptr;
@@ -681,7 +699,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       if (d.expired()) {
         return mproc__failf(MPROC_E_EMPTY, "%s: %s is empty%s", where, q->what, timeout_text(d));
       }
-      sleep_on(c->getters, d, [&] {
+      sleep_on(q, c->getters, d, [&] {
         return c->tail.load(std::memory_order_seq_cst) != head ||
                c->shutdown.load(std::memory_order_relaxed) != 0;
       });
@@ -701,8 +719,8 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       if (c->kind == MPROC_QUEUE_KIND_JOINABLE) c->done.fetch_add(1, std::memory_order_seq_cst);
       g.state.store(0, std::memory_order_release);
       unlock_side(q, which::get);
-      notify(c->putters, 1);
-      notify(c->joiners, INT32_MAX);
+      notify(q, c->putters, 1);
+      notify(q, c->joiners, INT32_MAX);
       mproc__watch_notify(mproc__object_header_of(q->c));
       return mproc__failf(
           MPROC_E_MESSAGE_LOST,
@@ -727,7 +745,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       g.state.store(0, std::memory_order_release);
       unlock_side(q, which::get);
       if (c->maxsize != 0) {
-        notify(c->putters, 1);
+        notify(q, c->putters, 1);
         mproc__watch_notify(mproc__object_header_of(q->c));
       }
       *len = static_cast<size_t>(n);
@@ -739,15 +757,18 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       if (dst == nullptr && n > 0) {
         unlock_side(q, which::get);
         *len = static_cast<size_t>(n);
-        return mproc__failf(MPROC_E_NOMEM, "%s: %s: the allocator returned no memory for a %d-byte "
-                            "message (it stays in the queue)", where, q->what, n);
+        return mproc__failf(MPROC_E_NOMEM,
+                            "%s: %s: the allocator returned no memory for a %d-byte "
+                            "message (it stays in the queue)",
+                            where, q->what, n);
       }
     } else if (n > out.cap) {
       unlock_side(q, which::get);
       *len = static_cast<size_t>(n);
       return mproc__failf(MPROC_E_BUFFER_TOO_SHORT,
                           "%s: %s: the next message is %d bytes, the buffer %d (it stays in the "
-                          "queue)", where, q->what, n, out.cap);
+                          "queue)",
+                          where, q->what, n, out.cap);
     }
     g.start_pos = head;
     g.start_count = count;
@@ -765,7 +786,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
     g.state.store(0, std::memory_order_release);
     unlock_side(q, which::get);
     if (c->maxsize != 0) {
-      notify(c->putters, 1);
+      notify(q, c->putters, 1);
       mproc__watch_notify(mproc__object_header_of(q->c));
     }
     *len = static_cast<size_t>(n);
@@ -793,7 +814,8 @@ void write_parts(const ring_map* r, uint64_t pos, const mproc_queue_part* parts,
   for (size_t i = 0; i < nparts && at < to; at += parts[i].len, ++i) {
     uint64_t begin = std::max(from, at), end = std::min(to, at + parts[i].len);
     if (begin < end) {
-      ring_write(r, pos + begin, static_cast<const char*>(parts[i].data) + (begin - at), end - begin);
+      ring_write(r, pos + begin, static_cast<const char*>(parts[i].data) + (begin - at),
+                 end - begin);
     }
   }
 }
@@ -814,9 +836,10 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
   if (q->closed.load(std::memory_order_relaxed)) return closed_error(where, q);
   queue_control* c = q->c;
   if (c->max_message != 0 && len > c->max_message) {
-    return mproc__failf(MPROC_E_TOO_BIG,
-                        "%s: %s: the message is %d bytes, more than the queue's maximum of %d bytes",
-                        where, q->what, len, c->max_message);
+    return mproc__failf(
+        MPROC_E_TOO_BIG,
+        "%s: %s: the message is %d bytes, more than the queue's maximum of %d bytes", where,
+        q->what, len, c->max_message);
   }
   const uint64_t need = record_bytes(len);
   deadline d(timeout_ms);
@@ -825,12 +848,14 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
     bool woke = false;
     st = lock_side(q, which::put, d, &woke);
     if (woke) {
-      notify(c->getters, INT32_MAX);
+      notify(q, c->getters, INT32_MAX);
       mproc__watch_notify(mproc__object_header_of(q->c));
     }
     if (st == MPROC_E_TIMEOUT) {
-      return mproc__failf(MPROC_E_FULL, "%s: %s: timed out%s waiting for another producer's copy "
-                          "to finish", where, q->what, timeout_text(d));
+      return mproc__failf(MPROC_E_FULL,
+                          "%s: %s: timed out%s waiting for another producer's copy "
+                          "to finish",
+                          where, q->what, timeout_text(d));
     }
     if (st != MPROC_OK) return st;
     if (c->shutdown.load(std::memory_order_acquire) != 0) {
@@ -849,7 +874,7 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
         cpu_relax();
         room = ready();
       }
-      if (!room) sleep_on(c->putters, d, ready);
+      if (!room) sleep_on(q, c->putters, d, ready);
       continue;
     }
     // One header of slack beyond the record: the slot after it is zeroed before the commit.
@@ -885,10 +910,10 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
     }
     header_at(r, tail + need)->store(0, std::memory_order_relaxed);
     header_at(r, tail)->store(kRecord | len, std::memory_order_release);  // commit: visible now
-    c->tail.store(tail + need, std::memory_order_seq_cst);     // for sleepers, qsize, repair
+    c->tail.store(tail + need, std::memory_order_seq_cst);  // for sleepers, qsize, repair
     p.state.store(0, std::memory_order_release);
     unlock_side(q, which::put);
-    notify(c->getters, 1);
+    notify(q, c->getters, 1);
     mproc__watch_notify(mproc__object_header_of(q->c));
     return MPROC_OK;
   }
@@ -919,13 +944,14 @@ MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc
     return mproc__failf(MPROC_E_INVAL, "%s: buffer_size %d is too large", where, o.buffer_size);
   }
   mproc__object* obj = nullptr;
-  st = mproc__object::create(static_cast<uint32_t>(kind), 0, 0, sizeof(queue_control), o.name,
-                             &obj);
+  st =
+      mproc__object::create(static_cast<uint32_t>(kind), 0, 0, sizeof(queue_control), o.name, &obj,
+                            /*reserve=*/kRingOffset + kMaxRing);
   if (st != MPROC_OK) return st;
   auto q = std::make_unique<mproc_queue>();
   q->obj = obj;
   q->what = obj->describe();
-  st = mproc__shm_grow(obj->handle(), kRingOffset + cap, q->what.c_str());
+  st = mproc__shm_commit(obj->handle(), kRingOffset + cap, q->what.c_str());
   if (st != MPROC_OK) return st;
   auto* c = new (obj->payload()) queue_control;  // the memory is zero: every field starts at 0
   c->version = kVersion;
@@ -936,15 +962,15 @@ MPROC_API mproc_status mproc_queue_create(const mproc_queue_options* opts, mproc
     c->type_hash = fnv1a(o.type_name);
     std::snprintf(c->type_name, sizeof c->type_name, "%s", o.type_name);
   }
-  st = mproc__mutex_init(c->put.mutex, false);
-  if (st == MPROC_OK) st = mproc__mutex_init(c->get.mutex, false);
+  st = mproc__mutex_init(obj->shm(), c->put.mutex, false);
+  if (st == MPROC_OK) st = mproc__mutex_init(obj->shm(), c->get.mutex, false);
   if (st != MPROC_OK) return st;
   if (mproc__mutex_size() > sizeof c->put.mutex) {
     return mproc__failf(MPROC_E_INTERNAL, "%s: the backend's mutex (%d bytes) does not fit", where,
                         mproc__mutex_size());
   }
   c->cap.store(cap, std::memory_order_release);
-  q->c = c;
+  q->attach(c);
   ring_map* r = nullptr;
   st = map_ring(q.get(), cap, &r);
   if (st != MPROC_OK) return st;
@@ -958,7 +984,8 @@ MPROC_API mproc_status mproc_queue_open(intptr_t handle, int kind, const char* t
   const char* where = "mproc_queue_open";
   if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
   *out = nullptr;
-  if (!valid_kind(kind)) return mproc__failf(MPROC_E_INVAL, "%s: %d is not a queue kind", where, kind);
+  if (!valid_kind(kind))
+    return mproc__failf(MPROC_E_INVAL, "%s: %d is not a queue kind", where, kind);
   mproc__object* obj = nullptr;
   mproc_status st = mproc__object::open(handle, static_cast<uint32_t>(kind), 0, &obj);
   if (st == MPROC_E_TYPE_MISMATCH && kind == MPROC_QUEUE_KIND_QUEUE) {
@@ -976,7 +1003,7 @@ MPROC_API mproc_status mproc_queue_open(intptr_t handle, int kind, const char* t
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s: %s has layout version %d, this library %d",
                         where, q->what, c->version, kVersion);
   }
-  q->c = c;
+  q->attach(c);
   if (type_name != nullptr && c->type_hash != 0 && c->type_hash != fnv1a(type_name)) {
     return mproc__failf(MPROC_E_TYPE_MISMATCH, "%s: %s carries %s but was opened as a %s of %s",
                         where, q->what, c->type_name, kind_name(static_cast<uint32_t>(kind)),
@@ -1010,8 +1037,8 @@ MPROC_API mproc_status mproc_queue_put(mproc_queue* q, const void* data, size_t 
   return do_put("mproc_queue_put", q, &part, 1, timeout_ms);
 }
 
-MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* parts,
-                                        size_t count, int64_t timeout_ms) {
+MPROC_API mproc_status mproc_queue_putv(mproc_queue* q, const mproc_queue_part* parts, size_t count,
+                                        int64_t timeout_ms) {
   const char* where = "mproc_queue_putv";
   mproc_status st = check_queue(where, q);
   if (st != MPROC_OK) return st;
@@ -1131,9 +1158,9 @@ MPROC_API mproc_status mproc_queue_shutdown(mproc_queue* q, int immediate) {
     unlock_side(q, which::get);
   }
   unlock_side(q, which::put);
-  notify(c->getters, INT32_MAX);
-  notify(c->putters, INT32_MAX);
-  notify(c->joiners, INT32_MAX);
+  notify(q, c->getters, INT32_MAX);
+  notify(q, c->putters, INT32_MAX);
+  notify(q, c->joiners, INT32_MAX);
   mproc__watch_notify(mproc__object_header_of(q->c));
   return MPROC_OK;
 }
@@ -1153,7 +1180,7 @@ MPROC_API mproc_status mproc_queue_task_done(mproc_queue* q) {
                           q->what);
     }
   } while (!c->done.compare_exchange_weak(done, done + 1, std::memory_order_seq_cst));
-  if (done + 1 >= c->msgs_put.load(std::memory_order_seq_cst)) notify(c->joiners, INT32_MAX);
+  if (done + 1 >= c->msgs_put.load(std::memory_order_seq_cst)) notify(q, c->joiners, INT32_MAX);
   return MPROC_OK;
 }
 
@@ -1177,7 +1204,7 @@ MPROC_API mproc_status mproc_queue_join(mproc_queue* q, int64_t timeout_ms) {
       return mproc__failf(MPROC_E_TIMEOUT, "%s: %s: %d task(s) still unfinished%s", where, q->what,
                           put > done ? put - done : 0, timeout_text(d));
     }
-    sleep_on(c->joiners, d, finished);
+    sleep_on(q, c->joiners, d, finished);
   }
   return MPROC_OK;
 }

@@ -117,17 +117,47 @@ MPROC_API void mproc_exit(int code) {
   mproc__exit(code);
 }
 
-MPROC_API mproc_status mproc_set_start_method(mproc_start_method method) {
+MPROC_API mproc_status mproc_set_start_method_v2(mproc_start_method method, int force) {
+  const char* where = "mproc_set_start_method";
   if (method < MPROC_START_DEFAULT || method > MPROC_START_FORKSERVER) {
-    return mproc__failf(MPROC_E_INVAL, "mproc_set_start_method: %d is not a start method",
+    return mproc__failf(MPROC_E_INVAL, "%s: %d is not a start method", where,
                         static_cast<int>(method));
   }
   if (method != MPROC_START_DEFAULT && !mproc_start_method_supported(method)) {
-    return mproc__failf(MPROC_E_NOT_SUPPORTED,
-                        "mproc_set_start_method: the %s backend has no '%s' start method",
-                        mproc_backend_name(), mproc_start_method_name(method));
+    return mproc__failf(MPROC_E_NOT_SUPPORTED, "%s: the %s backend has no '%s' start method",
+                        where, mproc_backend_name(), mproc_start_method_name(method));
   }
-  mproc__self().default_method = method;
+  if (force != 0) {
+    mproc__self().default_method.store(method);
+    return MPROC_OK;
+  }
+  int unset = MPROC_START_DEFAULT;
+  if (!mproc__self().default_method.compare_exchange_strong(unset, method)) {
+    return mproc__failf(MPROC_E_STATE,
+                        "%s: the start method is already set to '%s' (set it again with force)",
+                        where, mproc_start_method_name(static_cast<mproc_start_method>(unset)));
+  }
+  return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_set_start_method(mproc_start_method method) {
+  return mproc_set_start_method_v2(method, 1);
+}
+
+MPROC_API mproc_status mproc_get_all_start_methods(mproc_start_method* out, size_t cap,
+                                                   size_t* count) {
+  if (count == nullptr || (out == nullptr && cap > 0)) {
+    return mproc__fail(MPROC_E_INVAL, "mproc_get_all_start_methods: NULL output");
+  }
+  const mproc_start_method first = mproc__default_start_method();
+  size_t n = 0;
+  for (mproc_start_method m : {first, MPROC_START_FORKSERVER, MPROC_START_FORK, MPROC_START_SPAWN}) {
+    if (!mproc_start_method_supported(m)) continue;
+    if (n > 0 && m == first) continue;
+    if (n < cap) out[n] = m;
+    ++n;
+  }
+  *count = n;
   return MPROC_OK;
 }
 

@@ -22,7 +22,6 @@ struct sem_state {
   uint32_t bounded;
 };
 
-uint32_t* word(std::atomic<uint32_t>* a) { return reinterpret_cast<uint32_t*>(a); }
 
 // The wait handle's predicate (core/watch.h): would an acquire not wait?
 bool can_acquire(const void* ctx) {
@@ -32,8 +31,10 @@ bool can_acquire(const void* ctx) {
 }  // namespace
 
 struct mproc_semaphore {
+  ~mproc_semaphore() { mproc__word_close(value); }
   std::unique_ptr<mproc__object> obj;
   sem_state* st = nullptr;
+  mproc__word* value = nullptr;  // st->value as a wait word, opened in this process
   std::string what;
 };
 
@@ -43,6 +44,7 @@ mproc_semaphore* wrap(mproc__object* raw) {
   auto* s = new mproc_semaphore;
   s->obj.reset(raw);
   s->st = static_cast<sem_state*>(raw->payload());
+  s->value = raw->open_word(&s->st->value);
   s->what = raw->describe();
   return s;
 }
@@ -126,7 +128,7 @@ MPROC_API mproc_status mproc_semaphore_acquire(mproc_semaphore* s, int64_t timeo
     // seq_cst on both sides (this increment, release's read of waiters after its increment of
     // the value): either release sees a waiter and wakes it, or the wait sees the new value.
     p->waiters.fetch_add(1, std::memory_order_seq_cst);
-    st = mproc__word_wait(word(&p->value), 0, left);
+    st = mproc__word_wait(s->value, 0, left);
     p->waiters.fetch_sub(1, std::memory_order_relaxed);
     if (st != MPROC_OK && st != MPROC_E_TIMEOUT) {
       return mproc__failf(st, "%s: %s: %s", where, s->what, mproc_last_error());
@@ -158,7 +160,7 @@ MPROC_API mproc_status mproc_semaphore_release(mproc_semaphore* s, int64_t n) {
   } while (!p->value.compare_exchange_weak(v, v + static_cast<uint32_t>(n),
                                            std::memory_order_seq_cst, std::memory_order_relaxed));
   if (p->waiters.load(std::memory_order_seq_cst) > 0) {
-    mproc__word_wake(word(&p->value), n > INT32_MAX ? INT32_MAX : static_cast<int32_t>(n));
+    mproc__word_wake(s->value, n > INT32_MAX ? INT32_MAX : static_cast<int32_t>(n));
   }
   mproc__watch_notify(s->obj->header());
   return MPROC_OK;

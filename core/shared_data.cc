@@ -242,7 +242,7 @@ mproc_status mproc__data_create(const char* where, uint32_t kind, mproc_type typ
   out->obj = mproc__lock_holder(raw_obj);
   void* payload = raw_obj->payload();
   if (!raw) {
-    st = mproc__lock_block_init(payload, true);
+    st = mproc__lock_block_init(raw_obj->shm(), payload, true);
     if (st != MPROC_OK) return st;
   }
   data_header* h = header_of(payload);
@@ -317,7 +317,7 @@ mproc_status mproc__data_get_lock(const char* where, const mproc__shared_data* d
     return mproc__failf(MPROC_E_STATE, "%s: %s was created without a lock (raw), so it has none",
                         where, d->what);
   }
-  *out = mproc__lock_make(d->obj, d->lock->mutex, d->lock->what);
+  *out = mproc__lock_make(d->obj, d->lock->block, d->lock->what);
   return MPROC_OK;
 }
 

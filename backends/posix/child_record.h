@@ -21,7 +21,7 @@ struct mproc__child {
   mproc_posix::unique_fd status_fd;
   mproc_posix::unique_fd report_fd;  // child -> parent records, read end, non-blocking
   bool ended = false;
-  int exitcode = 0;
+  mproc__exit_status status;
 };
 
 namespace mproc_posix {

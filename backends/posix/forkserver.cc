@@ -162,7 +162,9 @@ mproc_status forkserver_wait(mproc__child* c, int64_t timeout_ms) {
                         "unknown",
                         static_cast<int>(c->pid));
   }
-  c->exitcode = code;
+  // The server encodes the status as the fork start method reports it: -N for signal N.
+  c->status = code < 0 ? mproc__exit_status{mproc__exit_status::signaled, static_cast<uint32_t>(-code)}
+                       : mproc__exit_status{mproc__exit_status::exited, static_cast<uint32_t>(code)};
   c->ended = true;
   return MPROC_OK;
 }

@@ -200,9 +200,11 @@ mproc_status start_spawn(const mproc__start_request* req, mproc__child* c) {
   return MPROC_OK;
 }
 
-int decode_wait_status(const siginfo_t& si) {
-  if (si.si_code == CLD_EXITED) return si.si_status;
-  return -si.si_status;  // CLD_KILLED, CLD_DUMPED
+mproc__exit_status decode_wait_status(const siginfo_t& si) {
+  if (si.si_code == CLD_EXITED) {
+    return {mproc__exit_status::exited, static_cast<uint32_t>(si.si_status)};
+  }
+  return {mproc__exit_status::signaled, static_cast<uint32_t>(si.si_status)};  // KILLED, DUMPED
 }
 
 }  // namespace
@@ -250,7 +252,7 @@ mproc_status mproc__child_start(const mproc__start_request* req, mproc__child** 
   return MPROC_OK;
 }
 
-mproc_status mproc__child_wait(mproc__child* c, int64_t timeout_ms, int* exitcode) {
+mproc_status mproc__child_wait(mproc__child* c, int64_t timeout_ms, mproc__exit_status* status) {
   if (!c->ended) {
     if (c->method == MPROC_START_FORKSERVER) {
       mproc_status st = mproc_posix::forkserver_wait(c, timeout_ms);
@@ -266,11 +268,11 @@ mproc_status mproc__child_wait(mproc__child* c, int64_t timeout_ms, int* exitcod
                      WEXITED);
       } while (w < 0 && errno == EINTR);
       if (w < 0) return mproc__fail_os(errno, "mproc_process_join: waitid");
-      c->exitcode = decode_wait_status(si);
+      c->status = decode_wait_status(si);
       c->ended = true;
     }
   }
-  *exitcode = c->exitcode;
+  *status = c->status;
   return MPROC_OK;
 }
 

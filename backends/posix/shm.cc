@@ -34,8 +34,14 @@ mproc_status map(int fd, size_t size, const char* what, mproc__shm** out) {
 
 }  // namespace
 
-mproc_status mproc__shm_create(size_t size, const char* what, mproc__shm** out) {
+mproc_status mproc__shm_create(size_t size, uint64_t reserve, const char* what, mproc__shm** out) {
   if (size == 0) return mproc__failf(MPROC_E_INVAL, "%s: shared memory of 0 bytes", what);
+  // A memfd is sparse and grows with ftruncate: the reservation needs nothing here; the core
+  // keeps its commits within it.
+  if (reserve != 0 && reserve < size) {
+    return mproc__failf(MPROC_E_INTERNAL, "%s: reservation %d below the size %d", what, reserve,
+                        size);
+  }
   // The name only shows in /proc/<pid>/fd; it is not a file system name.
   int fd = static_cast<int>(::syscall(SYS_memfd_create, what, MFD_CLOEXEC));
   if (fd < 0) return mproc__fail_os(errno, std::string(what) + ": memfd_create");
@@ -49,7 +55,8 @@ mproc_status mproc__shm_create(size_t size, const char* what, mproc__shm** out) 
 
 mproc_status mproc__shm_open(intptr_t handle, const char* what, mproc__shm** out) {
   int fd = ::fcntl(static_cast<int>(handle), F_DUPFD_CLOEXEC, 3);
-  if (fd < 0) return mproc__fail_os(errno, std::string(what) + ": handle " + std::to_string(handle));
+  if (fd < 0)
+    return mproc__fail_os(errno, std::string(what) + ": handle " + std::to_string(handle));
   struct stat st;
   if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
     int e = errno;
@@ -71,23 +78,11 @@ void mproc__shm_close(mproc__shm* shm) {
   delete shm;
 }
 
-bool mproc__handle_valid(intptr_t h) { return h >= 0 && h <= INT32_MAX; }
-
-mproc_status mproc__handle_dup(intptr_t handle, const char* what, intptr_t* out) {
-  int fd = ::fcntl(static_cast<int>(handle), F_DUPFD_CLOEXEC, 3);
-  if (fd < 0) return mproc__fail_os(errno, std::string(what) + ": duplicating handle " + std::to_string(handle));
-  *out = fd;
-  return MPROC_OK;
-}
-
-void mproc__handle_close(intptr_t handle) {
-  if (handle >= 0) ::close(static_cast<int>(handle));
-}
-
-mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what) {
+mproc_status mproc__shm_commit(intptr_t handle, uint64_t size, const char* what) {
   int fd = static_cast<int>(handle);
   struct stat st;
-  if (::fstat(fd, &st) != 0) return mproc__fail_os(errno, std::string(what) + ": fstat of shared memory");
+  if (::fstat(fd, &st) != 0)
+    return mproc__fail_os(errno, std::string(what) + ": fstat of shared memory");
   if (static_cast<uint64_t>(st.st_size) >= size) return MPROC_OK;
   // Sparse, like mproc__shm_create: pages are taken when first written, so a ring that doubles
   // for one large message costs the memory it uses, not twice that. (A memfd has no size limit:
@@ -98,8 +93,8 @@ mproc_status mproc__shm_grow(intptr_t handle, uint64_t size, const char* what) {
       return mproc__failf(MPROC_E_NOMEM, "%s: cannot grow shared memory to %d bytes (%s)", what,
                           size, mproc__os_error_text(e));
     }
-    return mproc__fail_os(e, std::string(what) + ": growing shared memory to " +
-                                 std::to_string(size) + " bytes");
+    return mproc__fail_os(
+        e, std::string(what) + ": growing shared memory to " + std::to_string(size) + " bytes");
   }
   return MPROC_OK;
 }

@@ -1,6 +1,7 @@
 // backends/posix/system.cc — facts about this process: CPUs it may use, its pid, its parent.
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,7 +30,14 @@ int mproc__cpu_count() {
 int64_t mproc__current_pid() { return ::getpid(); }
 int64_t mproc__os_parent_pid() { return ::getppid(); }
 
+std::string mproc__crash_name(uint32_t /*code*/) { return std::string(); }
+
 std::string mproc__signal_name(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);  // glibc >= 2.32; NULL for an unknown number
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+bool mproc__process_alive(int64_t pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }

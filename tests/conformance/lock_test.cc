@@ -294,7 +294,21 @@ TEST(Lock, HolderAcquiringAgainFailsFastInsteadOfDeadlocking) {
     EXPECT_TRUE(contains(e.what(), "already holds Lock 'once'")) << e.what();
     EXPECT_TRUE(contains(e.what(), "use an RLock")) << e.what();
   }
-  EXPECT_THROW(lock.acquire(std::chrono::seconds(5)), mproc::error);
+  lock.release();
+}
+
+// Python: Lock.acquire(timeout=t) by the holder waits t and returns False (nothing waits forever
+// once there is a timeout); only a wait without one, which would never end, fails at once.
+TEST(Lock, HolderAcquiringWithATimeoutWaitsItAndGetsFalse) {
+  mproc::Lock lock("once");
+  lock.acquire();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(lock.acquire(std::chrono::milliseconds(200)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  EXPECT_FALSE(lock.try_lock_for(std::chrono::milliseconds(50)));
+  EXPECT_TRUE(lock.held_by_caller());
+  lock.release();
+  EXPECT_TRUE(lock.acquire(std::chrono::milliseconds(200)));
   lock.release();
 }
 

@@ -1,5 +1,7 @@
 // Start methods: the default, choosing one globally and per context, names.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "support.h"
 
@@ -29,6 +31,43 @@ TEST_F(StartMethodTest, GlobalMethodAppliesToNewProcesses) {
   ASSERT_EQ(mproc_set_start_method(MPROC_START_FORKSERVER), MPROC_OK);
   EXPECT_EQ(follows.method(), mproc::start_method::forkserver);
   EXPECT_EQ(pinned.method(), mproc::start_method::forkserver);
+}
+
+// Python: set_start_method a second time without force raises, even with the same method; with
+// force it replaces the method.
+TEST_F(StartMethodTest, SettingTheMethodAgainNeedsForce) {
+  ASSERT_EQ(mproc_set_start_method_v2(MPROC_START_DEFAULT, 1), MPROC_OK);  // unset
+  mproc::set_start_method(mproc::start_method::spawn);
+  try {
+    mproc::set_start_method(mproc::start_method::spawn);
+    FAIL() << "a second set_start_method without force succeeded";
+  } catch (const mproc::error& e) {
+    EXPECT_EQ(e.code(), mproc::errc::bad_state);
+    EXPECT_NE(std::string(e.what()).find("already set to 'spawn'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("force"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(mproc::get_start_method(), mproc::start_method::spawn);
+  mproc::set_start_method(mproc::start_method::forkserver, /*force=*/true);
+  EXPECT_EQ(mproc::get_start_method(), mproc::start_method::forkserver);
+  EXPECT_EQ(mproc_set_start_method_v2(MPROC_START_SPAWN, 0), MPROC_E_STATE);
+  EXPECT_EQ(mproc_set_start_method_v2(static_cast<mproc_start_method>(9), 1), MPROC_E_INVAL);
+}
+
+TEST_F(StartMethodTest, AllStartMethodsListTheDefaultFirst) {
+  std::vector<mproc::start_method> all = mproc::get_all_start_methods();
+  ASSERT_FALSE(all.empty());
+  ASSERT_EQ(mproc_set_start_method_v2(MPROC_START_DEFAULT, 1), MPROC_OK);
+  EXPECT_EQ(all.front(), mproc::get_start_method());
+  for (auto m : {mproc::start_method::fork, mproc::start_method::spawn,
+                 mproc::start_method::forkserver}) {
+    EXPECT_EQ(std::count(all.begin(), all.end(), m), mproc::supported(m) ? 1 : 0)
+        << mproc::to_string(m);
+  }
+  size_t n = 0;
+  ASSERT_EQ(mproc_get_all_start_methods(nullptr, 0, &n), MPROC_OK);
+  EXPECT_EQ(n, all.size());
+  EXPECT_EQ(mproc_get_all_start_methods(nullptr, 2, &n), MPROC_E_INVAL);
+  EXPECT_EQ(mproc_get_all_start_methods(nullptr, 0, nullptr), MPROC_E_INVAL);
 }
 
 TEST_F(StartMethodTest, NamesRoundTrip) {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -59,10 +60,12 @@ class array_handle {
 
   T get(std::size_t index) const {
     T out;
+    external_hold hold(external_);
     done(mproc_array_get(h_.get(), index, &out, MPROC_INFINITE));
     return out;
   }
   void set(std::size_t index, const T& v) {
+    external_hold hold(external_);
     done(mproc_array_set(h_.get(), index, &v, MPROC_INFINITE));
   }
   reference operator[](std::size_t index) { return reference(this, index); }
@@ -70,6 +73,7 @@ class array_handle {
 
   // count elements from start, in one hold of the lock (Python's a[start:start+count]).
   std::vector<T> read(std::size_t start, std::size_t count) const {
+    external_hold hold(external_);
     if constexpr (std::is_same_v<T, bool>) {  // vector<bool> has no data()
       std::unique_ptr<bool[]> buf(new bool[count]);
       done(mproc_array_read(h_.get(), start, count, buf.get(), MPROC_INFINITE));
@@ -85,6 +89,7 @@ class array_handle {
 
   // Replaces count elements from start, in one hold of the lock.
   void write(std::size_t start, const T* values, std::size_t count) {
+    external_hold hold(external_);
     done(mproc_array_write(h_.get(), start, count, values, MPROC_INFINITE));
   }
   void write(std::size_t start, const std::vector<T>& values) {
@@ -153,21 +158,30 @@ class array_handle {
   mproc_array* native_handle() const { return h_.get(); }
 
  protected:
-  array_handle(std::size_t length, const T* initial, const std::string& name) {
+  // raw: no lock of its own (a RawArray, or an Array given the caller's lock).
+  array_handle(std::size_t length, const T* initial, const std::string& name, bool raw = Raw) {
     check_element_type<T>();
     mproc_array_options o = MPROC_ARRAY_OPTIONS_INIT;
     o.name = name.empty() ? nullptr : name.c_str();
-    o.raw = Raw ? 1 : 0;
+    o.raw = raw ? 1 : 0;
     mproc_array* a = nullptr;
     check(mproc_array_create(type_code_v<T>, sizeof(T), length, initial, &o, &a));
     h_.reset(a, &mproc_array_destroy);
-    if (!Raw) lock_ = own_lock();
+    if (!raw) lock_ = own_lock();
   }
-  array_handle(const std::vector<T>& init, const std::string& name)
-      : array_handle(init.size(), contiguous(init).get(), name) {}
+  array_handle(const std::vector<T>& init, const std::string& name, bool raw = Raw)
+      : array_handle(init.size(), contiguous(init).get(), name, raw) {}
   struct adopt_tag {};  // keeps Array<int>(0) from meaning a null handle
   array_handle(adopt_tag, mproc_array* adopted) : h_(adopted, &mproc_array_destroy) {
-    if (!Raw) lock_ = own_lock();
+    if (!Raw && mproc_array_has_lock(adopted) != 0) lock_ = own_lock();
+  }
+
+  // Opens the memory without asking for a lock of its own (an Array given the caller's lock).
+  static mproc_array* open_raw_handle(std::intptr_t handle) {
+    check_element_type<T>();
+    mproc_array* a = nullptr;
+    check(mproc_array_open(handle, type_code_v<T>, sizeof(T), &a));
+    return a;
   }
 
   static mproc_array* open_handle(std::intptr_t handle) {
@@ -194,6 +208,25 @@ class array_handle {
   friend struct ::mproc::codec;  // encoding keeps the shared state alive (see export_handle)
   std::shared_ptr<mproc_array> h_;
   mutable RLock lock_ = RLock::adopt(nullptr);  // Array only; shared by copies, like the handle
+  // The caller's lock of an Array made with one (Python's lock=...): the memory is raw, and every
+  // access holds this lock instead. Copies share it.
+  mutable std::optional<lock_base> external_;
+
+  // Holds the caller's lock, if any, for one access.
+  class external_hold {
+   public:
+    explicit external_hold(std::optional<lock_base>& l) : l_(l ? &*l : nullptr) {
+      if (l_ != nullptr) l_->lock();
+    }
+    ~external_hold() {
+      if (l_ != nullptr) l_->unlock();
+    }
+    external_hold(const external_hold&) = delete;
+    external_hold& operator=(const external_hold&) = delete;
+
+   private:
+    lock_base* l_;
+  };
 
  private:
   // A vector's elements as one block (vector<bool> packs bits, so it is copied).
@@ -222,12 +255,28 @@ class array_handle {
 
 }  // namespace detail
 
-// Python's Array(typecode, size_or_initializer): elements with an RLock.
-template <typename T>
+// Python's Array(typecode, size_or_initializer[, lock]): elements with a lock, by default an
+// RLock of the array's own. Python's `Array('i', 10, lock=my_lock)` is
+// `Array<int, mproc::Lock>(10, my_lock)` (or `Array<int>(10, my_rlock)`): every access then holds
+// the caller's lock and get_lock() returns it. L is Lock or RLock.
+template <typename T, typename L = RLock>
 class Array : public detail::array_handle<T, false> {
   using base = detail::array_handle<T, false>;
+  static_assert(std::is_same_v<L, RLock> || std::is_same_v<L, Lock>,
+                "an Array's lock is an mproc::RLock or an mproc::Lock");
 
  public:
+  // With the caller's lock instead of one of its own: length zero-initialised elements, or the
+  // given ones; copies, here or in a child, share the lock.
+  Array(std::size_t length, L lock, const std::string& name = std::string())
+      : base(length, nullptr, name, /*raw=*/true) {
+    adopt_external(std::move(lock));
+  }
+  Array(const std::vector<T>& init, L lock, const std::string& name = std::string())
+      : base(init, name, /*raw=*/true) {
+    adopt_external(std::move(lock));
+  }
+
   // length zero-initialised elements.
   explicit Array(std::size_t length) : base(length, nullptr, std::string()) {}
   Array(std::size_t length, const std::string& name) : base(length, nullptr, name) {}
@@ -239,15 +288,38 @@ class Array : public detail::array_handle<T, false> {
 
   // Opens the Array behind a handle this process received (its codec does this for you).
   static Array open(std::intptr_t handle) {
+    static_assert(std::is_same_v<L, RLock>, "an Array<T, mproc::Lock> opens with its Lock");
     return Array(typename base::adopt_tag{}, base::open_handle(handle));
   }
+  // Opens an Array created with a caller's lock: its memory and that lock, received together.
+  static Array open(std::intptr_t handle, L lock) {
+    Array a(typename base::adopt_tag{}, base::open_raw_handle(handle));
+    a.adopt_external(std::move(lock));
+    return a;
+  }
 
-  // The array's lock, an RLock: hold it across several steps, or to use data()
+  // The array's lock: hold it across several steps, or to use data()
   // (std::lock_guard<mproc::RLock> hold(a.get_lock())). Valid while this Array object lives.
-  RLock& get_lock() const { return this->lock_; }
+  L& get_lock() const {
+    if constexpr (std::is_same_v<L, RLock>) {
+      if (!has_external_lock()) return this->lock_;
+    }
+    return mine_;
+  }
+  // True when the lock is the caller's (given at construction), not one of the array's own.
+  bool has_external_lock() const { return this->external_.has_value(); }
 
  private:
+  template <class U, class E>
+  friend struct ::mproc::codec;
+
   Array(typename base::adopt_tag t, mproc_array* adopted) : base(t, adopted) {}
+  void adopt_external(L lock) {
+    mine_ = lock;
+    this->external_ = lock_base(lock);
+  }
+
+  mutable L mine_ = L::adopt(nullptr);  // the caller's lock, as its own type
 };
 
 // Python's RawArray(typecode, size_or_initializer): elements without a lock. An element of up to
@@ -274,13 +346,25 @@ class RawArray : public detail::array_handle<T, true> {
   RawArray(typename base::adopt_tag t, mproc_array* adopted) : base(t, adopted) {}
 };
 
-template <typename T>
-struct codec<Array<T>> {
-  static void encode(std::string& out, const Array<T>& a) {
+// Arrays travel as their handle, and the caller's lock when they have one.
+template <typename T, typename L>
+struct codec<Array<T, L>> {
+  static void encode(std::string& out, const Array<T, L>& a) {
     detail::put_u64(out, export_handle(a.handle(), "Array '" + a.name() + "'", a.h_));
+    detail::put_u64(out, a.has_external_lock() ? 1 : 0);
+    if (a.has_external_lock()) codec<L>::encode(out, a.mine_);
   }
-  static Array<T> decode(reader& in) {
-    return Array<T>::open(import_handle(detail::get_u64(in, "Array")));
+  static Array<T, L> decode(reader& in) {
+    std::intptr_t handle = import_handle(detail::get_u64(in, "Array"));
+    if (detail::get_u64(in, "Array") == 0) {
+      if constexpr (std::is_same_v<L, RLock>) {
+        return Array<T, L>::open(handle);
+      } else {
+        throw error(errc::type_mismatch,
+                    "an Array with its own RLock was received as an Array<T, mproc::Lock>");
+      }
+    }
+    return Array<T, L>::open(handle, codec<L>::decode(in));
   }
 };
 

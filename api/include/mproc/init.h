@@ -33,9 +33,23 @@ typedef enum mproc_start_method {
  * returns MPROC_OK. argv may be NULL. Calling it twice is harmless. Not thread-safe. */
 MPROC_API mproc_status mproc_init(int argc, char** argv);
 
-/* Sets the start method used when a process asks for MPROC_START_DEFAULT. Errors:
- * MPROC_E_INVAL (not a method), MPROC_E_NOT_SUPPORTED (not on this backend). Thread-safe. */
+/* Sets the start method used when a process asks for MPROC_START_DEFAULT, as Python's
+ * set_start_method(method, force): once the method has been set, setting it again without force
+ * fails with MPROC_E_STATE (the message names the method in force), even to the same method;
+ * force != 0 replaces it, and MPROC_START_DEFAULT with force goes back to the backend's default
+ * (which counts as unset again). Other errors: MPROC_E_INVAL (not a method),
+ * MPROC_E_NOT_SUPPORTED (not on this backend). Thread-safe. */
+MPROC_API mproc_status mproc_set_start_method_v2(mproc_start_method method, int force);
+
+/* The first version: mproc_set_start_method_v2(method, 1), which never refuses a second call. */
 MPROC_API mproc_status mproc_set_start_method(mproc_start_method method);
+
+/* The start methods this backend has, the default first (Python's get_all_start_methods()):
+ * writes up to cap of them to out and their number to *count (at most 3; out may be NULL when
+ * cap is 0, to ask for the number). Errors: MPROC_E_INVAL (count NULL, or out NULL with cap > 0).
+ * Thread-safe. */
+MPROC_API mproc_status mproc_get_all_start_methods(mproc_start_method* out, size_t cap,
+                                                   size_t* count);
 
 /* The method MPROC_START_DEFAULT stands for right now. Never fails; thread-safe. */
 MPROC_API mproc_start_method mproc_get_start_method(void);

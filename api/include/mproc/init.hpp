@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mproc/error.hpp"
 #include "mproc/init.h"
@@ -37,8 +38,20 @@ inline bool supported(start_method m) {
   return mproc_start_method_supported(static_cast<mproc_start_method>(m)) != 0;
 }
 
-inline void set_start_method(start_method m) {
-  detail::check(mproc_set_start_method(static_cast<mproc_start_method>(m)));
+// Python's set_start_method(method, force=False): a second call without force throws
+// errc::bad_state.
+inline void set_start_method(start_method m, bool force = false) {
+  detail::check(mproc_set_start_method_v2(static_cast<mproc_start_method>(m), force ? 1 : 0));
+}
+
+// The start methods this backend has, the default first (Python's get_all_start_methods()).
+inline std::vector<start_method> get_all_start_methods() {
+  mproc_start_method methods[4];
+  size_t n = 0;
+  detail::check(mproc_get_all_start_methods(methods, 4, &n));
+  std::vector<start_method> out;
+  for (size_t i = 0; i < n && i < 4; ++i) out.push_back(static_cast<start_method>(methods[i]));
+  return out;
 }
 
 inline start_method get_start_method() {

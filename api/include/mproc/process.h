@@ -95,9 +95,17 @@ MPROC_API mproc_status mproc_process_pid(const mproc_process* p, int64_t* pid);
 /* *ended = 0 while the child runs (then *exitcode is left alone). After it ended: *ended = 1 and
  * *exitcode is its exit status (0 success; the function's return value or exit() code; 1 after
  * a failure reported with mproc_call_fail or an uncaught C++ exception), or -N when signal N
- * killed it. Does not wait (use join); does check without blocking. Errors: MPROC_E_STATE
- * before start. */
+ * killed it. Before start: *ended = 0, like Python's None. Does not wait (use join); does check
+ * without blocking. */
 MPROC_API mproc_status mproc_process_exitcode(mproc_process* p, int* ended, int* exitcode);
+
+/* Python's Process.close(): releases what the process object holds (its record of the child, the
+ * sentinel, handles not yet passed). Errors: MPROC_E_STATE while the child runs (join, terminate
+ * or kill it first). Closing twice, or closing a process never started, is harmless. Afterwards
+ * every call that needs the child (start, join, is_alive, pid, exitcode, terminate, kill,
+ * sentinel, add_handle) fails with MPROC_E_CLOSED naming the process; name and daemon still
+ * answer; mproc_process_destroy is still needed. Not thread-safe against other calls on p. */
+MPROC_API mproc_status mproc_process_close(mproc_process* p);
 
 /* Asks the child to stop (SIGTERM on POSIX; exit code -15) / stops it at once (SIGKILL, -9).
  * No-op on a child that has ended. Errors: MPROC_E_STATE before start. Does not wait. */

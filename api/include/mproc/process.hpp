@@ -122,7 +122,8 @@ class Process {
     return id;
   }
 
-  // Empty while running; the exit status once ended (-N: killed by signal N).
+  // Empty before start and while running (Python's None); the exit status once ended (-N:
+  // killed by signal N).
   std::optional<int> exitcode() {
     int ended = 0, code = 0;
     detail::check(mproc_process_exitcode(handle_.get(), &ended, &code));
@@ -130,6 +131,10 @@ class Process {
   }
 
   void terminate() { detail::check(mproc_process_terminate(handle_.get())); }
+
+  // Python's Process.close(): releases the child's record and handles. Throws errc::bad_state
+  // while it runs; afterwards the calls that need the child throw errc::closed.
+  void close() { detail::check(mproc_process_close(handle_.get())); }
   void kill() { detail::check(mproc_process_kill(handle_.get())); }
 
   // Readable (POSIX) / signalled (Win32) once the child ended; owned by this object.

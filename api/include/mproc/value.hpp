@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 
@@ -121,10 +122,15 @@ class value_handle {
 
 }  // namespace detail
 
-// Python's Value(typecode, value): a T with an RLock.
-template <typename T>
+// Python's Value(typecode, value[, lock]): a T with a lock. By default the value has an RLock of
+// its own. Python's `Value('i', 5, lock=my_lock)` is `Value<int, mproc::Lock>(5, my_lock)` (or
+// `Value<int>(5, my_rlock)`): get() and set() then hold the caller's lock, get_lock() returns it,
+// and one lock can guard several values. L is Lock or RLock.
+template <typename T, typename L = RLock>
 class Value : public detail::value_handle<T> {
   using base = detail::value_handle<T>;
+  static_assert(std::is_same_v<L, RLock> || std::is_same_v<L, Lock>,
+                "a Value's lock is an mproc::RLock or an mproc::Lock");
 
  public:
   Value() : base(T{}, std::string(), false) { lock_ = own_lock(); }
@@ -133,6 +139,11 @@ class Value : public detail::value_handle<T> {
   Value(const T& initial, const std::string& name) : base(initial, name, false) {
     lock_ = own_lock();
   }
+  // With the caller's lock instead of one of its own (Python's lock=...): the memory holds only
+  // the T, and copies of the Value, here or in a child, share the lock.
+  Value(const T& initial, L lock) : Value(initial, std::move(lock), std::string()) {}
+  Value(const T& initial, L lock, const std::string& name)
+      : base(initial, name, /*raw=*/true), lock_(std::move(lock)), external_(true) {}
 
   // Opens the Value behind a handle this process received (its codec does this for you).
   // Throws errc::type_mismatch if it holds another type or was created raw.
@@ -146,28 +157,51 @@ class Value : public detail::value_handle<T> {
     }
     return Value(typename base::adopt_tag{}, v);
   }
+  // Opens a Value created with a caller's lock: its memory and that lock, received together.
+  static Value open(std::intptr_t handle, L lock) {
+    return Value(typename base::adopt_tag{}, base::open_handle(handle), std::move(lock));
+  }
 
   // A copy of the value, taken under the lock.
   T get() const {
     T out;
+    if (external_) {
+      std::lock_guard<L> hold(lock_);
+      detail::check(mproc_value_get(this->h_.get(), &out, MPROC_INFINITE));
+      return out;
+    }
     int st = mproc_value_get(this->h_.get(), &out, MPROC_INFINITE);
     if (st != MPROC_OK) fail(st);
     return out;
   }
   // Replaces the value, under the lock.
   void set(const T& v) {
+    if (external_) {
+      std::lock_guard<L> hold(lock_);
+      detail::check(mproc_value_set(this->h_.get(), &v, MPROC_INFINITE));
+      return;
+    }
     int st = mproc_value_set(this->h_.get(), &v, MPROC_INFINITE);
     if (st != MPROC_OK) fail(st);
   }
 
-  // The value's lock, an RLock: hold it across several steps
+  // The value's lock: hold it across several steps
   // (std::lock_guard<mproc::RLock> hold(v.get_lock())). Valid while this Value object lives.
-  RLock& get_lock() const { return lock_; }
+  L& get_lock() const { return lock_; }
+  // True when the lock is the caller's (given at construction), not one of the value's own.
+  bool has_external_lock() const { return external_; }
 
  private:
-  Value(typename base::adopt_tag t, mproc_value* adopted) : base(t, adopted) { lock_ = own_lock(); }
+  template <class U, class E>
+  friend struct ::mproc::codec;
 
-  RLock own_lock() const {
+  Value(typename base::adopt_tag t, mproc_value* adopted) : base(t, adopted) { lock_ = own_lock(); }
+  Value(typename base::adopt_tag t, mproc_value* adopted, L lock)
+      : base(t, adopted), lock_(std::move(lock)), external_(true) {}
+
+  L own_lock() const {
+    static_assert(std::is_same_v<L, RLock>,
+                  "a Value's own lock is an RLock: give a Value<T, mproc::Lock> its Lock");
     mproc_lock* l = nullptr;
     detail::check(mproc_value_get_lock(this->h_.get(), &l));
     return RLock::adopt(l);
@@ -178,7 +212,8 @@ class Value : public detail::value_handle<T> {
     detail::throw_status(st);
   }
 
-  mutable RLock lock_ = RLock::adopt(nullptr);  // shared by copies, like the handle
+  mutable L lock_ = L::adopt(nullptr);  // shared by copies, like the handle
+  bool external_ = false;
 };
 
 // Python's RawValue(typecode, value): a T without a lock. get()/set() copy at once (an integer
@@ -208,14 +243,26 @@ class RawValue : public detail::value_handle<T> {
   RawValue(typename base::adopt_tag t, mproc_value* adopted) : base(t, adopted) {}
 };
 
-// Values travel to another process as their handle; the receiver checks the element type.
-template <typename T>
-struct codec<Value<T>> {
-  static void encode(std::string& out, const Value<T>& v) {
+// Values travel to another process as their handle (and the caller's lock, when it has one);
+// the receiver checks the element type.
+template <typename T, typename L>
+struct codec<Value<T, L>> {
+  static void encode(std::string& out, const Value<T, L>& v) {
     detail::put_u64(out, export_handle(v.handle(), "Value '" + v.name() + "'", v.h_));
+    detail::put_u64(out, v.external_ ? 1 : 0);
+    if (v.external_) codec<L>::encode(out, v.lock_);
   }
-  static Value<T> decode(reader& in) {
-    return Value<T>::open(import_handle(detail::get_u64(in, "Value")));
+  static Value<T, L> decode(reader& in) {
+    std::intptr_t handle = import_handle(detail::get_u64(in, "Value"));
+    if (detail::get_u64(in, "Value") == 0) {
+      if constexpr (std::is_same_v<L, RLock>) {
+        return Value<T, L>::open(handle);
+      } else {
+        throw error(errc::type_mismatch,
+                    "a Value with its own RLock was received as a Value<T, mproc::Lock>");
+      }
+    }
+    return Value<T, L>::open(handle, codec<L>::decode(in));
   }
 };
 

@@ -1,6 +1,9 @@
-// backends/posix/wait.cc — cross-process wait/wake on a word in shared memory (futex), and the
-// robust process-shared mutex (a robust futex: the kernel walks a dead thread's robust list, marks
-// the lock's word FUTEX_OWNER_DIED and wakes the next waiter).
+// backends/posix/sync_linux.cc — the sync facet on Linux: cross-process wait/wake on a word in
+// shared memory (futex), and the robust process-shared mutex (a robust futex: the kernel walks a
+// dead thread's robust list, marks the lock's word FUTEX_OWNER_DIED and wakes the next waiter).
+// Where the thread's robust list is not laid out the way this file expects (another libc), a
+// mutex is made a process-shared robust pthread mutex instead (sync_pthread.cc): the method is
+// chosen when the mutex is initialised and recorded beside it, so every process uses the same.
 #include <errno.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -10,14 +13,23 @@
 
 #include <atomic>
 #include <climits>
+#include <cstdlib>
 #include <cstddef>
 #include <new>
 
 #include "backends/backend.h"
 #include "backends/posix/fd.h"
+#include "backends/posix/sync_pthread.h"
 #include "core/status.h"
 
-mproc_status mproc__word_wait(uint32_t* word, uint32_t expected, int64_t timeout_ms) {
+// A futex word is its address: opening a word or a mutex in a process needs no object of its own.
+mproc__word* mproc__word_open(mproc__shm* /*shm*/, uint32_t* word) {
+  return reinterpret_cast<mproc__word*>(word);
+}
+void mproc__word_close(mproc__word* /*w*/) {}
+
+mproc_status mproc__word_wait(mproc__word* w, uint32_t expected, int64_t timeout_ms) {
+  auto* word = reinterpret_cast<uint32_t*>(w);
   timespec ts{};
   timespec* tsp = nullptr;
   if (timeout_ms >= 0) {
@@ -32,7 +44,8 @@ mproc_status mproc__word_wait(uint32_t* word, uint32_t expected, int64_t timeout
   return mproc__fail_os(errno, "futex wait");
 }
 
-void mproc__word_wake(uint32_t* word, int32_t count) {
+void mproc__word_wake(mproc__word* w, int32_t count) {
+  auto* word = reinterpret_cast<uint32_t*>(w);
   ::syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0);
 }
 
@@ -63,6 +76,22 @@ static_assert(offsetof(RobustMutex, next) == 32 && offsetof(RobustMutex, prev) =
               "the robust-list entry must sit where the kernel looks (head->futex_offset)");
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free,
               "the futex word must be a plain 32-bit word");
+
+// The mutex in shared memory: the robust futex or, for the fallback, a pthread mutex in the same
+// bytes, and which of the two it is.
+constexpr size_t kMethodOffset = 40;
+constexpr uint32_t kMethodFutex = 0;
+constexpr uint32_t kMethodPthread = 1;
+constexpr size_t kSharedMutexSize = 48;
+static_assert(sizeof(RobustMutex) <= kMethodOffset &&
+                  mproc_posix::kPthreadMutexBytes <= kMethodOffset,
+              "both methods fit before the method word");
+
+inline uint32_t method_of(const void* mem) {
+  return __atomic_load_n(reinterpret_cast<const uint32_t*>(static_cast<const char*>(mem) +
+                                                           kMethodOffset),
+                         __ATOMIC_RELAXED);
+}
 
 constexpr uint32_t kConsistent = 0;
 constexpr uint32_t kInconsistent = 1;  // acquired after the owner died; not yet marked consistent
@@ -251,20 +280,39 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
 
 }  // namespace
 
-size_t mproc__mutex_size() { return sizeof(RobustMutex); }
+size_t mproc__mutex_size() { return kSharedMutexSize; }
 
-mproc_status mproc__mutex_init(void* mem, bool recursive) {
+mproc__mutex* mproc__mutex_open(mproc__shm* /*shm*/, void* mem) {
+  return static_cast<mproc__mutex*>(mem);
+}
+void mproc__mutex_close(mproc__mutex* /*m*/) {}
+
+mproc_status mproc__mutex_init(mproc__shm* /*shm*/, void* mem, bool recursive) {
   if (recursive) {
     return mproc__fail(MPROC_E_NOT_SUPPORTED,
                        "the backend's robust mutex is not recursive (the core counts RLock depth)");
   }
-  auto* m = new (mem) RobustMutex();
-  (void)m;
+  // The fallback where our futex cannot join this thread's robust list, and in tests that force it
+  // (MPROC_TEST_MUTEX_FALLBACK=1, read once).
+  static const bool forced = [] {
+    const char* v = ::getenv("MPROC_TEST_MUTEX_FALLBACK");
+    return v != nullptr && v[0] == '1';
+  }();
+  auto* method = reinterpret_cast<uint32_t*>(static_cast<char*>(mem) + kMethodOffset);
+  if (forced || self_head() == nullptr) {
+    *method = kMethodPthread;
+    return mproc_posix::pthread_mutex_init_shared(mem);
+  }
+  *method = kMethodFutex;
+  new (mem) RobustMutex();
   return MPROC_OK;
 }
 
-mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_lock(mproc__mutex* mem, int64_t timeout_ms) {
+  if (__builtin_expect(method_of(mem) != kMethodFutex, 0)) {
+    return mproc_posix::pthread_mutex_lock_shared(mem, timeout_ms);
+  }
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   robust_list_head* head = self_head();
   if (__builtin_expect(head == nullptr, 0)) return not_supported();
   const uint32_t tid = self_tid();
@@ -288,8 +336,11 @@ mproc_status mproc__mutex_lock(void* mem, int64_t timeout_ms) {
   return lock_slow(head, m, tid, seen, timeout_ms);
 }
 
-mproc_status mproc__mutex_unlock(void* mem) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_unlock(mproc__mutex* mem) {
+  if (__builtin_expect(method_of(mem) != kMethodFutex, 0)) {
+    return mproc_posix::pthread_mutex_unlock_shared(mem);
+  }
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   const uint32_t tid = self_tid();
   if (__builtin_expect((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != tid, 0)) {
     return MPROC_E_NOT_OWNER;
@@ -310,17 +361,13 @@ mproc_status mproc__mutex_unlock(void* mem) {
   return MPROC_OK;
 }
 
-mproc_status mproc__mutex_consistent(void* mem) {
-  auto* m = static_cast<RobustMutex*>(mem);
+mproc_status mproc__mutex_consistent(mproc__mutex* mem) {
+  if (method_of(mem) != kMethodFutex) return mproc_posix::pthread_mutex_consistent_shared(mem);
+  auto* m = reinterpret_cast<RobustMutex*>(mem);
   if ((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != self_tid() ||
       m->state.load(std::memory_order_relaxed) != kInconsistent) {
     return MPROC_E_STATE;
   }
   m->state.store(kConsistent, std::memory_order_relaxed);
   return MPROC_OK;
-}
-
-bool mproc__process_alive(int64_t pid) {
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }

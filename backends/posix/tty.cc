@@ -1,6 +1,6 @@
-// backends/posix/serial_pty.cc — the serial-port work libserialport cannot do: pseudo-terminals
-// and descriptors received from another process, driven with termios; waiting on a port's handle;
-// the exclusive lock.
+// backends/posix/tty.cc — the serial-port work libserialport cannot do: pseudo-terminals
+// and descriptors received from another process, driven with termios; waiting on a port's handle.
+// (The exclusive lock and close-on-exec of a port's handle are in handle.cc.)
 //
 // libserialport refuses ptys: sp_get_port_by_name looks the device up in sysfs (a pty has no
 // /sys/class/tty entry with a device link) and sp_open calls TIOCMGET, which a pty fails with
@@ -363,26 +363,3 @@ mproc_status mproc__io_wait(intptr_t handle, const char* what, bool for_write, i
   }
 }
 
-mproc_status mproc__handle_lock_exclusive(intptr_t handle, const char* what) {
-  while (::flock(static_cast<int>(handle), LOCK_EX | LOCK_NB) != 0) {
-    const int e = errno;
-    if (e == EINTR) continue;
-    if (e == EWOULDBLOCK) {
-      return mproc__failf(MPROC_E_STATE,
-                          "%s: the port is already open elsewhere (another process holds its "
-                          "exclusive lock; open with `shared` to skip the lock)",
-                          what);
-    }
-    return mproc__fail_os(e, where(what, "flock"));
-  }
-  return MPROC_OK;
-}
-
-mproc_status mproc__handle_keep_private(intptr_t handle, const char* what) {
-  const int fd = static_cast<int>(handle);
-  const int flags = ::fcntl(fd, F_GETFD);
-  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) {
-    return mproc__fail_os(errno, where(what, "setting close-on-exec"));
-  }
-  return MPROC_OK;
-}
