@@ -38,4 +38,29 @@ void mproc__notifier_clear(intptr_t notifier);
 
 // A notifier is waited on with mproc__handles_wait, like any other handle.
 
+// ---- Keyed notifiers ----------------------------------------------------------------------------
+// A notifier that any process can make ready knowing only a 64-bit key, without holding a handle:
+// how a shared object (a queue, an event) in shared memory makes the waitable handles of other
+// processes ready (core/watch.h). Its owner publishes the key (in the object's watch list); a
+// process that changes the object signals every key it finds there. Keys are never 0; the top 32
+// bits are the owner's pid (so a sweep can drop the keys of dead processes), the rest is unique
+// within the process and random enough that a reused pid does not meet an old key.
+//   POSIX: an AF_UNIX datagram socket bound to an abstract address derived from the key (Linux:
+//     nothing in the filesystem, freed when the last descriptor closes). Signalling is one
+//     non-blocking sendto of one byte from a per-process unbound socket; a full queue (EAGAIN) is
+//     already ready; "connection refused" or "no such address" means the owner is gone.
+//   Win32: a named manual-reset event `Local\mproc-<key hex>` (CreateEventW); signalling is
+//     OpenEventW + SetEvent + CloseHandle, and a name that no longer opens means the owner is gone.
+//   libuv: the OS facet's (one of the two above), watched by uv_poll (Unix) or the Win32 wait
+//     bridge.
+
+// Creates a keyed notifier, not ready, and its key. Close it with mproc__handle_close (which also
+// frees its key). `what` names it in messages. MPROC_E_OS when the OS refuses.
+mproc_status mproc__keyed_notifier_create(const char* what, intptr_t* handle, uint64_t* key);
+// Makes the notifier with this key ready, from any process or thread; never blocks. Returns false
+// when no live notifier has the key (its owner closed it or died), so the caller can forget it.
+bool mproc__keyed_notifier_signal(uint64_t key);
+// Makes an owned keyed notifier not ready (drains it). Never blocks.
+void mproc__keyed_notifier_drain(intptr_t handle);
+
 #endif  // MPROC_BACKENDS_NOTIFY_H

@@ -42,6 +42,11 @@ mproc_event* wrap(mproc__object* raw) {
   return e;
 }
 
+// The wait handle's predicate (core/watch.h).
+bool is_set(const void* ctx) {
+  return (static_cast<const event_state*>(ctx)->word.load(std::memory_order_seq_cst) & 1u) != 0;
+}
+
 mproc_status null_event(const char* where) {
   return mproc__failf(MPROC_E_INVAL, "%s: event is NULL", where);
 }
@@ -98,6 +103,16 @@ MPROC_API mproc_status mproc_event_set(mproc_event* e) {
                                           std::memory_order_relaxed));
   if (p->waiters.load(std::memory_order_seq_cst) > 0)
     mproc__word_wake(e->word, INT32_MAX);
+  mproc__watch_notify(e->obj->header());
+  return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_event_wait_handle(mproc_event* e, intptr_t* out) {
+  const char* where = "mproc_event_wait_handle";
+  if (e == nullptr) return null_event(where);
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, e->what);
+  mproc_status st = e->obj->wait_handle(0, is_set, e->st, out);
+  if (st != MPROC_OK) return mproc__failf(st, "%s: %s", where, mproc_last_error());
   return MPROC_OK;
 }
 

@@ -36,6 +36,15 @@ std::string who(uint64_t identity) {
   return absl::StrFormat("process %d", pid_of(identity));
 }
 
+// The wait handle's predicate (core/watch.h): not held, or held by a process that died (an acquire
+// would then succeed with MPROC_E_OWNER_DIED). The holder's thread identity is stored just after
+// it takes the mutex and cleared just before it lets go, so "not held" is as exact as a look at a
+// lock other processes take can be.
+bool lock_free(const void* ctx) {
+  uint64_t owner = static_cast<const mproc__lock_tail*>(ctx)->owner.load(std::memory_order_seq_cst);
+  return owner == 0 || !mproc__process_alive(pid_of(owner));
+}
+
 uint64_t random_uid() {
   std::random_device rd;
   uint64_t uid = 0;
@@ -235,6 +244,7 @@ MPROC__ALWAYS_INLINE mproc_status release(mproc_lock* l, const char* where) {
   t->owner.store(0, std::memory_order_relaxed);
   mproc_status st = mproc__mutex_unlock(l->mutex);
   if (MPROC__UNLIKELY(st != MPROC_OK)) return unlock_refused(l, st, where);
+  mproc__watch_notify(l->obj->header());
   return MPROC_OK;
 }
 
@@ -260,6 +270,7 @@ mproc_status mproc__lock_release_all(mproc_lock* l, const char* where, const cha
     return mproc__failf(st, "%s: %s: the backend refused to unlock it (%s)", where, l->what,
                         mproc_strerror(st));
   }
+  mproc__watch_notify(l->obj->header());
   return MPROC_OK;
 }
 
@@ -333,6 +344,15 @@ MPROC_API mproc_status mproc_lock_handle(const mproc_lock* lock, intptr_t* out) 
     return mproc__fail(MPROC_E_INVAL, "mproc_lock_handle: NULL argument");
   }
   *out = lock->obj->handle();
+  return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_lock_wait_handle(mproc_lock* lock, intptr_t* out) {
+  const char* where = "mproc_lock_wait_handle";
+  if (lock == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: lock is NULL", where);
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, lock->what);
+  mproc_status st = lock->obj->wait_handle(0, lock_free, lock->tail, out, /*recheck=*/true);
+  if (st != MPROC_OK) return mproc__failf(st, "%s: %s", where, mproc_last_error());
   return MPROC_OK;
 }
 

@@ -53,7 +53,10 @@ const char* mproc__object_kind_name(uint32_t kind) {
   }
 }
 
-mproc__object::~mproc__object() { mproc__shm_close(shm_); }
+mproc__object::~mproc__object() {
+  close_watchers();
+  mproc__shm_close(shm_);
+}
 
 std::string mproc__object::describe() const {
   return std::string(mproc__object_kind_name(header_->kind)) + " '" + header_->name + "'";

@@ -31,6 +31,11 @@ enum mproc__object_kind : uint32_t {
 // "Queue", "Value", ... for messages.
 const char* mproc__object_kind_name(uint32_t kind);
 
+// Waitable handles onto an object, across processes (core/watch.h): at most this many at once
+// (each opened handle onto the object, mproc__object, that asks for a wait handle takes one per
+// kind it asks for; a Queue's "get" and "put" handles are two).
+constexpr int MPROC__WATCH_SLOTS = 16;
+
 struct alignas(64) mproc__object_header {
   uint32_t magic;
   uint32_t kind;
@@ -38,8 +43,39 @@ struct alignas(64) mproc__object_header {
   uint32_t elem_size;
   uint64_t payload_size;  // bytes after the header
   int64_t creator_pid;
+  // Keys registered in watch_keys. Every state change that can make the object ready reads it
+  // (mproc__watch_notify) and signals only when it is not 0. It shares the first line with fields
+  // that never change after creation, so the read is a hit in a clean line, never a miss on a
+  // line another process writes while nobody watches.
+  std::atomic<uint32_t> watchers;
+  uint32_t reserved;
   char name[64];  // NUL-terminated
+  // Keyed notifiers (backends/notify.h) of the processes waiting on the object through an OS
+  // handle; 0 = free. Written only when a wait handle is made or closed, or its owner died.
+  std::atomic<uint64_t> watch_keys[MPROC__WATCH_SLOTS];
 };
+
+// Called after every change that can make the object ready (a put, a get that frees room, set,
+// release ...): one load while nobody watches; otherwise signals every watcher (core/watch.cc).
+// The load is seq_cst so that, after the change's own store, either this sees a watcher that
+// registered, or that watcher's re-check sees the change (a plain load on x86, ldar on ARM).
+void mproc__watch_signal(mproc__object_header* h);
+inline void mproc__watch_notify(mproc__object_header* h) {
+  if (__builtin_expect(h->watchers.load(std::memory_order_seq_cst) != 0, 0)) {
+    mproc__watch_signal(h);
+  }
+}
+
+// The header of the object whose payload starts at `payload` (mproc__object::payload(): the
+// payload always follows the header at once), for hot paths that hold only the payload: no load.
+inline mproc__object_header* mproc__object_header_of(void* payload) {
+  return reinterpret_cast<mproc__object_header*>(static_cast<char*>(payload) -
+                                                 sizeof(mproc__object_header));
+}
+
+// Says whether the object is ready for what a wait handle waits for (a message to get, room to
+// put, the event set, ...). Reads shared memory only; never blocks. ctx points into the object.
+typedef bool (*mproc__ready_fn)(const void* ctx);
 
 // One mapped shared object. The payload follows the header, 64-byte aligned.
 class mproc__object {
@@ -79,8 +115,21 @@ class mproc__object {
   // "Queue 'jobs'": how messages name the object.
   std::string describe() const;
 
+  // This process's waitable handle `slot` (0 or 1: a queue's get and put handles) onto the object:
+  // a keyed notifier registered in the header's watch list, made on the first call and kept until
+  // the object is deleted, readable whenever ready(ctx) holds and maybe spuriously (core/watch.h).
+  // ready and ctx must stay valid as long as the object. recheck: the object can become ready
+  // with no process signalling (a lock whose holder dies), so mproc_wait looks again now and then.
+  // Thread-safe. MPROC_E_RANGE naming the object when MPROC__WATCH_SLOTS handles already watch
+  // it; MPROC_E_OS when the OS refuses.
+  mproc_status wait_handle(int slot, mproc__ready_fn ready, const void* ctx, intptr_t* out,
+                           bool recheck = false);
+
  private:
+  struct watcher;
   mproc__object() = default;
+  void close_watchers();  // core/watch.cc
+  watcher* watchers_[2] = {nullptr, nullptr};
   mproc__shm* shm_ = nullptr;
   mproc__object_header* header_ = nullptr;
   void* payload_ = nullptr;

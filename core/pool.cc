@@ -238,6 +238,13 @@ struct mproc__pool_result {
   std::string fn;  // the function, for the parts still to come
 
   size_t parts_total() const { return parts.size(); }
+
+  // mproc_result_wait_handle: a notifier made on request, signalled when the result is ready.
+  intptr_t wait_notifier = 0;
+  bool has_wait_notifier = false;
+  ~mproc__pool_result() {
+    if (has_wait_notifier) mproc__handle_close(wait_notifier);
+  }
 };
 
 namespace {
@@ -374,6 +381,7 @@ using result = mproc__pool_result;
 void mark_ready(state& s, result& r) {
   r.ready = true;
   s.cv.SignalAll();
+  if (r.has_wait_notifier) mproc__notifier_signal(r.wait_notifier);
   if (!s.event_set.exchange(true)) mproc__notifier_signal(s.event);
 }
 
@@ -1612,6 +1620,24 @@ MPROC_API mproc_status mproc_result_wait(mproc_result* r, int64_t timeout_ms) {
                         r->pool->describe, timeout_ms);
   }
   return st;
+}
+
+MPROC_API mproc_status mproc_result_wait_handle(mproc_result* r, intptr_t* out) {
+  const char* where = "mproc_result_wait_handle";
+  mproc_status st = require_result(r, where);
+  if (st != MPROC_OK) return st;
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: out is NULL", where);
+  pool_lock lock(&r->pool->mu);
+  result& res = *r->r;
+  if (!res.has_wait_notifier) {
+    std::string what = "a result of " + r->pool->describe;
+    st = mproc__notifier_create(what.c_str(), &res.wait_notifier);
+    if (st != MPROC_OK) return st;
+    res.has_wait_notifier = true;
+    if (res.ready) mproc__notifier_signal(res.wait_notifier);
+  }
+  *out = res.wait_notifier;
+  return MPROC_OK;
 }
 
 MPROC_API int mproc_result_ready(const mproc_result* r) {

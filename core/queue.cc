@@ -527,7 +527,10 @@ void probe_put(mproc_queue* q) {
     bool loss = repair_put(q);
     mproc__mutex_consistent(q->put_mu);
     mproc__mutex_unlock(q->put_mu);
-    if (loss) notify(q, q->c->getters, INT32_MAX);
+    if (loss) {
+      notify(q, q->c->getters, INT32_MAX);
+      mproc__watch_notify(mproc__object_header_of(q->c));
+    }
   } else if (st == MPROC_OK) {
     mproc__mutex_unlock(q->put_mu);
   }
@@ -617,6 +620,17 @@ uint64_t qsize_of(const queue_control* c) {
 
 bool has_room(const queue_control* c) { return qsize_of(c) < c->maxsize; }
 
+// Wait-handle predicates (core/watch.h): would a get, or a put, not wait now?
+bool can_get(const void* ctx) {
+  auto* c = static_cast<const queue_control*>(ctx);
+  return c->tail.load(std::memory_order_seq_cst) != c->head.load(std::memory_order_seq_cst) ||
+         c->shutdown.load(std::memory_order_seq_cst) != 0;
+}
+bool can_put(const void* ctx) {
+  auto* c = static_cast<const queue_control*>(ctx);
+  return has_room(c) || c->shutdown.load(std::memory_order_seq_cst) != 0;
+}
+
 // Where a get copies its message: a caller's buffer or memory from a callback.
 struct sink {
   void* buf = nullptr;
@@ -702,6 +716,7 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       unlock_side(q, which::get);
       notify(q, c->putters, 1);
       notify(q, c->joiners, INT32_MAX);
+      mproc__watch_notify(mproc__object_header_of(q->c));
       return mproc__failf(
           MPROC_E_MESSAGE_LOST,
           "%s: %s: a message was lost because a process was killed while %s it (%d lost so far); "
@@ -724,7 +739,10 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
       c->msgs_got.store(count + 1, std::memory_order_seq_cst);
       g.state.store(0, std::memory_order_release);
       unlock_side(q, which::get);
-      if (c->maxsize != 0) notify(q, c->putters, 1);
+      if (c->maxsize != 0) {
+        notify(q, c->putters, 1);
+        mproc__watch_notify(mproc__object_header_of(q->c));
+      }
       *len = static_cast<size_t>(n);
       return MPROC_OK;
     }
@@ -762,7 +780,10 @@ mproc_status do_get(const char* where, mproc_queue* q, const sink& out, size_t* 
     c->msgs_got.store(count + 1, std::memory_order_seq_cst);
     g.state.store(0, std::memory_order_release);
     unlock_side(q, which::get);
-    if (c->maxsize != 0) notify(q, c->putters, 1);
+    if (c->maxsize != 0) {
+      notify(q, c->putters, 1);
+      mproc__watch_notify(mproc__object_header_of(q->c));
+    }
     *len = static_cast<size_t>(n);
     return MPROC_OK;
   }
@@ -821,7 +842,10 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
   for (;;) {
     bool woke = false;
     st = lock_side(q, which::put, d, &woke);
-    if (woke) notify(q, c->getters, INT32_MAX);
+    if (woke) {
+      notify(q, c->getters, INT32_MAX);
+      mproc__watch_notify(mproc__object_header_of(q->c));
+    }
     if (st == MPROC_E_TIMEOUT) {
       return mproc__failf(MPROC_E_FULL,
                           "%s: %s: timed out%s waiting for another producer's copy "
@@ -885,6 +909,7 @@ mproc_status do_put(const char* where, mproc_queue* q, const mproc_queue_part* p
     p.state.store(0, std::memory_order_release);
     unlock_side(q, which::put);
     notify(q, c->getters, 1);
+    mproc__watch_notify(mproc__object_header_of(q->c));
     return MPROC_OK;
   }
 }
@@ -1060,6 +1085,22 @@ MPROC_API mproc_status mproc_queue_get_visit(mproc_queue* q, mproc_queue_visit_f
   return do_get("mproc_queue_get_visit", q, s, len, timeout_ms);
 }
 
+MPROC_API mproc_status mproc_queue_wait_handle(mproc_queue* q, int for_put, intptr_t* out) {
+  const char* where = "mproc_queue_wait_handle";
+  mproc_status st = check_queue(where, q);
+  if (st != MPROC_OK) return st;
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, q->what);
+  if (for_put != 0 && q->c->maxsize == 0) {
+    return mproc__failf(MPROC_E_INVAL,
+                        "%s: %s is unbounded: a put never waits, so there is no put handle",
+                        where, q->what);
+  }
+  st = for_put != 0 ? q->obj->wait_handle(1, can_put, q->c, out)
+                    : q->obj->wait_handle(0, can_get, q->c, out);
+  if (st != MPROC_OK) return mproc__failf(st, "%s: %s", where, mproc_last_error());
+  return MPROC_OK;
+}
+
 MPROC_API mproc_status mproc_queue_qsize(const mproc_queue* q, size_t* out) {
   mproc_status st = check_queue("mproc_queue_qsize", q);
   if (st != MPROC_OK) return st;
@@ -1122,6 +1163,7 @@ MPROC_API mproc_status mproc_queue_shutdown(mproc_queue* q, int immediate) {
   notify(q, c->getters, INT32_MAX);
   notify(q, c->putters, INT32_MAX);
   notify(q, c->joiners, INT32_MAX);
+  mproc__watch_notify(mproc__object_header_of(q->c));
   return MPROC_OK;
 }
 

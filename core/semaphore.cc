@@ -23,6 +23,11 @@ struct sem_state {
 };
 
 
+// The wait handle's predicate (core/watch.h): would an acquire not wait?
+bool can_acquire(const void* ctx) {
+  return static_cast<const sem_state*>(ctx)->value.load(std::memory_order_seq_cst) > 0;
+}
+
 }  // namespace
 
 struct mproc_semaphore {
@@ -157,6 +162,16 @@ MPROC_API mproc_status mproc_semaphore_release(mproc_semaphore* s, int64_t n) {
   if (p->waiters.load(std::memory_order_seq_cst) > 0) {
     mproc__word_wake(s->value, n > INT32_MAX ? INT32_MAX : static_cast<int32_t>(n));
   }
+  mproc__watch_notify(s->obj->header());
+  return MPROC_OK;
+}
+
+MPROC_API mproc_status mproc_semaphore_wait_handle(mproc_semaphore* s, intptr_t* out) {
+  const char* where = "mproc_semaphore_wait_handle";
+  if (s == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: semaphore is NULL", where);
+  if (out == nullptr) return mproc__failf(MPROC_E_INVAL, "%s: %s: out is NULL", where, s->what);
+  mproc_status st = s->obj->wait_handle(0, can_acquire, s->st, out);
+  if (st != MPROC_OK) return mproc__failf(st, "%s: %s", where, mproc_last_error());
   return MPROC_OK;
 }
 

@@ -102,6 +102,8 @@ class result_source {
   virtual bool succeeded() = 0;
   // Values computed so far and in all (for a progress bar).
   virtual std::pair<std::size_t, std::size_t> progress() = 0;
+  // An OS handle readable once the task has completed (see AsyncResult::wait_handle).
+  virtual std::intptr_t wait_handle() = 0;
 };
 
 // Waits at least this long (a century, in ms) wait forever: adding more to a clock's now() would
@@ -171,6 +173,12 @@ class [[nodiscard]] AsyncResult {
   std::pair<std::size_t, std::size_t> progress() const { return source().progress(); }
 
   bool valid() const noexcept { return source_ != nullptr; }
+
+  // An OS handle readable once the task has completed, and from then on, so that
+  // mproc::wait({result, queue, process}, timeout) and outside event loops can wait on it
+  // (mproc_result_wait_handle). Owned by the result. A ThreadPool's result has none (its tasks
+  // complete inside this process, with no OS object to signal): error(errc::not_supported).
+  std::intptr_t wait_handle() const { return source().wait_handle(); }
 
  private:
   detail::result_source<R>& source() const {

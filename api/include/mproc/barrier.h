@@ -25,7 +25,14 @@
  * conformance suite uses it to kill a party at exactly those points. Never set it otherwise.
  *
  * Pass it to a child with mproc_barrier_handle + mproc_process_add_handle; open it there with
- * mproc_barrier_open. Handles are thread-safe. */
+ * mproc_barrier_open. Handles are thread-safe.
+ *
+ * No wait handle (for mproc_wait or an event loop), unlike a Queue, Event, Semaphore or Lock: a
+ * barrier has no state in which a wait "would not block" before the call. A party is released
+ * only by the arrival of the others after its own mproc_barrier_wait has counted it in, so a loop
+ * could not wait for readiness first and then call wait; and counting in from a loop callback
+ * would need the wait to be split in two, which Python's Barrier is not. To hear of a round's end
+ * from a loop, let the parties set an Event (or put to a Queue) after their wait returns. */
 #ifndef MPROC_BARRIER_H
 #define MPROC_BARRIER_H
 

@@ -15,7 +15,15 @@
  * thread-safe.
  *
  * A process killed while waiting leaves its place in the queue; the next notify finds the process
- * gone and skips it, so no wake-up is lost on it. */
+ * gone and skips it, so no wake-up is lost on it.
+ *
+ * No wait handle (for mproc_wait or an event loop), unlike a Queue, Event, Semaphore or Lock: a
+ * notify is addressed to the threads inside mproc_condition_wait, which released the lock to
+ * wait, and leaves no state behind that a handle could show (notify with no waiter does nothing,
+ * as in Python). A watcher outside wait could not be chosen by notify(1) without stealing the
+ * wake-up from a real waiter. Wait on what the condition guards instead: an Event, a Queue or a
+ * Semaphore, whose wait handles say when their state changed, or the lock's own wait handle
+ * (mproc_lock_wait_handle) to learn when it is free. */
 #ifndef MPROC_CONDITION_H
 #define MPROC_CONDITION_H
 

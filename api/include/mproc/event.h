@@ -38,6 +38,15 @@ MPROC_API mproc_status mproc_event_set(mproc_event* e);
 /* Clears the flag. Never blocks. */
 MPROC_API mproc_status mproc_event_clear(mproc_event* e);
 
+/* An OS handle (POSIX descriptor, Win32 event HANDLE) for mproc_wait or an outside event loop,
+ * readable while the event is set. It may be readable after the event was cleared again: mproc_wait
+ * checks and keeps waiting; a loop calls mproc_wait_handle_rearm (mproc/wait.h) when it is
+ * readable. Made on the first call and the same handle after; owned by e, valid until
+ * mproc_event_destroy (do not close it). At most 16 wait handles (one per opened event handle that
+ * asked) watch one event at once. Never blocks. Thread-safe. Errors: MPROC_E_INVAL (NULL argument),
+ * MPROC_E_RANGE (16 handles already watch it), MPROC_E_OS. */
+MPROC_API mproc_status mproc_event_wait_handle(mproc_event* e, intptr_t* out);
+
 /* 1 while the flag is set, 0 otherwise (or NULL). */
 MPROC_API int mproc_event_is_set(const mproc_event* e);
 

@@ -59,6 +59,13 @@ class Event {
     return h;
   }
   mproc_event* native_handle() const { return h_.get(); }
+  // An OS handle readable while the event is set, for mproc::wait({event, ...}, timeout) and
+  // outside event loops (mproc_event_wait_handle). Owned by the event.
+  std::intptr_t wait_handle() const {
+    std::intptr_t h = -1;
+    detail::check(mproc_event_wait_handle(h_.get(), &h));
+    return h;
+  }
 
  private:
   struct adopt_tag {};

@@ -79,6 +79,20 @@ MPROC_API mproc_status mproc_lock_acquire(mproc_lock* lock, int64_t timeout_ms);
  * mproc_lock_consistent leaves it unusable (MPROC_E_STATE for every later acquire). */
 MPROC_API mproc_status mproc_lock_release(mproc_lock* lock);
 
+/* An OS handle (POSIX descriptor, Win32 event HANDLE) for mproc_wait or an outside event loop,
+ * readable when the lock is free (or its holder died, so an acquire would return
+ * MPROC_E_OWNER_DIED). It may be readable when the lock was taken again meanwhile: mproc_wait
+ * checks and keeps waiting; a loop calls mproc_wait_handle_rearm (mproc/wait.h) when it is
+ * readable, then tries mproc_lock_acquire with timeout 0. A holder's death makes no process signal
+ * the handle: mproc_wait looks again every 100 ms while it waits on a lock; an outside loop that
+ * must notice it waits on the holder's process sentinel too, or on a timer. Made on the first call
+ * and the same handle after; owned by the object behind lock (a Lock, RLock, or the Value or Array
+ * it came from), valid until its last handle in this process is destroyed (do not close it). At
+ * most 16 wait handles (one per opened object that asked) watch one lock at once. Never blocks.
+ * Thread-safe. Errors: MPROC_E_INVAL (NULL argument), MPROC_E_RANGE (16 handles already watch it),
+ * MPROC_E_OS. */
+MPROC_API mproc_status mproc_lock_wait_handle(mproc_lock* lock, intptr_t* out);
+
 /* Declares the state a lock protects repaired after an acquire returned MPROC_E_OWNER_DIED; the
  * lock then works as before. Call it while holding the lock. Errors: MPROC_E_NOT_OWNER (the
  * caller does not hold it), MPROC_E_STATE (it is not in the owner-died state), MPROC_E_INVAL.

@@ -93,6 +93,13 @@ class lock_base {
     return h;
   }
   mproc_lock* native_handle() const { return h_.get(); }
+  // An OS handle readable when the lock is free (or its holder died), for
+  // mproc::wait({lock, ...}, timeout) and outside event loops (mproc_lock_wait_handle).
+  std::intptr_t wait_handle() const {
+    std::intptr_t h = -1;
+    detail::check(mproc_lock_wait_handle(h_.get(), &h));
+    return h;
+  }
 
   // Takes ownership of a C handle onto any lock (Lock, RLock, or a Value's or Array's).
   static lock_base adopt(mproc_lock* handle) { return lock_base(handle); }

@@ -215,6 +215,14 @@ MPROC_API mproc_status mproc_result_wait(mproc_result* r, int64_t timeout_ms);
 /* 1 once r has completed, else 0. Never blocks. */
 MPROC_API int mproc_result_ready(const mproc_result* r);
 
+/* An OS handle (POSIX descriptor, Win32 event HANDLE) for mproc_wait or an outside event loop,
+ * readable once r has completed (mproc_result_ready 1) and from then on; never before (so it needs
+ * no mproc_wait_handle_rearm). Made on the first call and the same handle after; owned by the
+ * task's result, valid until mproc_result_destroy (do not close it). Not a shared object: only the
+ * process that submitted the task has it. Never blocks. Thread-safe. Errors: MPROC_E_INVAL (NULL
+ * argument), MPROC_E_OS. */
+MPROC_API mproc_status mproc_result_wait_handle(mproc_result* r, intptr_t* out);
+
 /* Waits up to timeout_ms until one of the results has completed and sets *index to the one that
  * completed first. Errors: MPROC_E_TIMEOUT, MPROC_E_INVAL (count 0 or a NULL entry). */
 MPROC_API mproc_status mproc_result_wait_any(mproc_result* const* results, size_t count,

@@ -215,6 +215,12 @@ class pool_source final : public result_source<R> {
     return {done, total};
   }
 
+  std::intptr_t wait_handle() override {
+    std::intptr_t h = -1;
+    check(mproc_result_wait_handle(h_.get(), &h));
+    return h;
+  }
+
   mproc_result* native_handle() const { return h_.get(); }
 
   // For the synchronous calls: moves the value out (the source is not shared).

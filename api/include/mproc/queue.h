@@ -161,6 +161,21 @@ MPROC_API mproc_status mproc_queue_empty(const mproc_queue* q, int* out);
 /* *out = 1 when a bounded queue holds maxsize messages (never for an unbounded one). */
 MPROC_API mproc_status mproc_queue_full(const mproc_queue* q, int* out);
 
+/* An OS handle (POSIX descriptor, Win32 event HANDLE) for mproc_wait or an outside event loop.
+ * for_put 0: readable when a get would not wait (a message is there, or the queue was shut down).
+ * for_put 1, only for a bounded queue (maxsize > 0): readable when a put would not wait for room
+ * (or the queue was shut down). It may also be readable when the queue is not ready: mproc_wait
+ * checks and keeps waiting; a loop calls mproc_wait_handle_rearm when it is readable (see
+ * mproc/wait.h), then tries the operation with timeout 0. Made on the first call and the same
+ * handle after; owned by q, valid until mproc_queue_destroy (do not close it). Costs the queue's
+ * producers and consumers nothing until asked for, then one small system call per put (and per get
+ * of a bounded queue) for each wait handle watching. At most 16 wait handles watch one queue at
+ * once, over all processes: each opened mproc_queue that asked takes one for its get handle and one
+ * for its put handle; a process killed while watching frees its own. Never blocks. Thread-safe.
+ * Errors: MPROC_E_INVAL (q or out NULL, or for_put on an unbounded queue), MPROC_E_RANGE (16
+ * handles already watch the queue), MPROC_E_OS. */
+MPROC_API mproc_status mproc_queue_wait_handle(mproc_queue* q, int for_put, intptr_t* out);
+
 /* The maxsize the queue was created with (0: unbounded). */
 MPROC_API size_t mproc_queue_maxsize(const mproc_queue* q);
 

@@ -107,6 +107,16 @@ class queue_core {
   }
   mproc_queue* native_handle() const { return h_.get(); }
 
+  // An OS handle readable when a get would not wait (a message is there, or the queue was shut
+  // down), for mproc::wait({queue, ...}, timeout) and outside event loops (mproc_queue_wait_handle
+  // and mproc_wait_handle_rearm in mproc/wait.h: it may be readable spuriously). Owned by the
+  // queue.
+  std::intptr_t wait_handle() const {
+    std::intptr_t out = -1;
+    check(mproc_queue_wait_handle(h_.get(), 0, &out));
+    return out;
+  }
+
   // Python's close(): this process no longer puts or gets through this queue (any copy of this
   // object); other processes are not affected.
   void close() { check(mproc_queue_close(h_.get())); }
@@ -288,6 +298,15 @@ class Queue : public detail::queue_core<T> {
     return f != 0;
   }
   std::size_t maxsize() const { return mproc_queue_maxsize(this->h_.get()); }
+
+  // For a bounded queue: an OS handle readable when a put would not wait for room (or the queue
+  // was shut down); wrap it with mproc::waitable::from_handle to wait on it with mproc::wait.
+  // Throws errc::invalid_argument for an unbounded queue (a put never waits).
+  std::intptr_t wait_handle_for_put() const {
+    std::intptr_t out = -1;
+    detail::check(mproc_queue_wait_handle(this->h_.get(), 1, &out));
+    return out;
+  }
 
   // Python's join_thread() / cancel_join_thread(): there is no feeder thread to join (puts go
   // straight to shared memory), so these do nothing. Kept so that Python code ports unchanged.

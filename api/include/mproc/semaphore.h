@@ -52,6 +52,16 @@ MPROC_API mproc_status mproc_semaphore_acquire(mproc_semaphore* s, int64_t timeo
  * released), MPROC_E_INVAL (n < 1). Never blocks. */
 MPROC_API mproc_status mproc_semaphore_release(mproc_semaphore* s, int64_t n);
 
+/* An OS handle (POSIX descriptor, Win32 event HANDLE) for mproc_wait or an outside event loop,
+ * readable while the value is above 0 (an acquire would not wait). It may be readable after another
+ * process took the value back to 0: mproc_wait checks and keeps waiting; a loop calls
+ * mproc_wait_handle_rearm (mproc/wait.h) when it is readable, then acquires with timeout 0. Made on
+ * the first call and the same handle after; owned by s, valid until mproc_semaphore_destroy (do not
+ * close it). At most 16 wait handles (one per opened semaphore handle that asked) watch one
+ * semaphore at once. Never blocks. Thread-safe. Errors: MPROC_E_INVAL (NULL argument),
+ * MPROC_E_RANGE (16 handles already watch it), MPROC_E_OS. */
+MPROC_API mproc_status mproc_semaphore_wait_handle(mproc_semaphore* s, intptr_t* out);
+
 /* The current value (a snapshot: other processes may change it at once). */
 MPROC_API mproc_status mproc_semaphore_get_value(const mproc_semaphore* s, int64_t* out);
 

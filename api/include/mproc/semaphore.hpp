@@ -73,6 +73,13 @@ class Semaphore {
     return h;
   }
   mproc_semaphore* native_handle() const { return h_.get(); }
+  // An OS handle readable while an acquire would not wait (value above 0), for
+  // mproc::wait({semaphore, ...}, timeout) and outside event loops (mproc_semaphore_wait_handle).
+  std::intptr_t wait_handle() const {
+    std::intptr_t h = -1;
+    detail::check(mproc_semaphore_wait_handle(h_.get(), &h));
+    return h;
+  }
 
  protected:
   Semaphore(std::int64_t value, const std::string& name, bool bounded) {

@@ -123,6 +123,12 @@ class thread_source final : public result_source<R> {
     return {done_, total_};
   }
 
+  std::intptr_t wait_handle() override {
+    throw error(errc::not_supported,
+                "AsyncResult::wait_handle: a ThreadPool's result has no OS handle (its task "
+                "completes inside this process); wait on it with wait() or get(timeout)");
+  }
+
   stored take() {
     std::lock_guard<std::mutex> lock(mu_);
     if (error_) rethrow_copy(error_);

@@ -9,8 +9,14 @@
 //   std::intptr_t wait_handle() const;   // e.g. mproc::Connection: a message or end of file waits
 //   std::intptr_t fileno() const;        // the Python spelling
 //   std::intptr_t sentinel() const;      // mproc::Process: the process has ended
-// so objects added later (queues, ...) join by providing wait_handle(). A raw handle is wrapped
-// with mproc::waitable::from_handle(h).
+// Waitables: Connection (a message or end of file), Process (ended), Queue/SimpleQueue/
+// JoinableQueue (a get would not wait), Event (set), Semaphore/BoundedSemaphore (an acquire would
+// not wait), Lock/RLock (free), AsyncResult of a process Pool (done). A bounded queue's "room to
+// put" handle is mproc::waitable::from_handle(q.wait_handle_for_put()); any raw handle is wrapped
+// that way. Barrier and Condition have no wait handle (mproc/barrier.h, mproc/condition.h say
+// why). An object's wait handle may turn readable spuriously (another process took the message
+// first): mproc_wait re-checks the object and reports it only when it is ready, so the indices
+// returned are exact at the moment of the check.
 #ifndef MPROC_WAIT_HPP
 #define MPROC_WAIT_HPP
 
