@@ -13,8 +13,8 @@
 
 #include <atomic>
 #include <climits>
-#include <cstdlib>
 #include <cstddef>
+#include <cstdlib>
 #include <new>
 
 #include "backends/backend.h"
@@ -87,14 +87,21 @@ static_assert(sizeof(RobustMutex) <= kMethodOffset &&
                   mproc_posix::kPthreadMutexBytes <= kMethodOffset,
               "both methods fit before the method word");
 
+// The pthread fallback's holder, beside the method word (see sync_pthread.h).
+constexpr size_t kOwnerOffset = 44;
+static_assert(kOwnerOffset + 4 <= kSharedMutexSize, "the owner word fits");
+inline uint32_t* owner_of(void* mem) {
+  return reinterpret_cast<uint32_t*>(static_cast<char*>(mem) + kOwnerOffset);
+}
+
 inline uint32_t method_of(const void* mem) {
-  return __atomic_load_n(reinterpret_cast<const uint32_t*>(static_cast<const char*>(mem) +
-                                                           kMethodOffset),
-                         __ATOMIC_RELAXED);
+  return __atomic_load_n(
+      reinterpret_cast<const uint32_t*>(static_cast<const char*>(mem) + kMethodOffset),
+      __ATOMIC_RELAXED);
 }
 
 constexpr uint32_t kConsistent = 0;
-constexpr uint32_t kInconsistent = 1;  // acquired after the owner died; not yet marked consistent
+constexpr uint32_t kInconsistent = 1;   // acquired after the owner died; not yet marked consistent
 constexpr uint32_t kUnrecoverable = 2;  // released while inconsistent: refuses every acquire
 
 // The calling thread's robust-list head (registered by glibc; the same address in the child of a
@@ -204,7 +211,8 @@ __attribute__((noinline)) mproc_status not_supported() {
 }
 
 // Just acquired m (on the list, pending cleared) but it is unrecoverable: give it back.
-__attribute__((noinline)) mproc_status refuse_unrecoverable(robust_list_head* head, RobustMutex* m) {
+__attribute__((noinline)) mproc_status refuse_unrecoverable(robust_list_head* head,
+                                                            RobustMutex* m) {
   set_pending(head, entry_of(m));
   compiler_barrier();
   dequeue(head, m);
@@ -247,7 +255,8 @@ __attribute__((noinline)) mproc_status lock_slow(robust_list_head* head, RobustM
     if ((w & FUTEX_TID_MASK) == tid) {
       set_pending(head, nullptr);
       if (timeout_ms == 0) return MPROC_E_TIMEOUT;
-      return mproc__fail(MPROC_E_STATE, "the calling thread already holds this (non-recursive) lock");
+      return mproc__fail(MPROC_E_STATE,
+                         "the calling thread already holds this (non-recursive) lock");
     }
     if (timeout_ms == 0) {
       set_pending(head, nullptr);
@@ -301,6 +310,7 @@ mproc_status mproc__mutex_init(mproc__shm* /*shm*/, void* mem, bool recursive) {
   auto* method = reinterpret_cast<uint32_t*>(static_cast<char*>(mem) + kMethodOffset);
   if (forced || self_head() == nullptr) {
     *method = kMethodPthread;
+    *owner_of(mem) = 0;
     return mproc_posix::pthread_mutex_init_shared(mem);
   }
   *method = kMethodFutex;
@@ -310,7 +320,7 @@ mproc_status mproc__mutex_init(mproc__shm* /*shm*/, void* mem, bool recursive) {
 
 mproc_status mproc__mutex_lock(mproc__mutex* mem, int64_t timeout_ms) {
   if (__builtin_expect(method_of(mem) != kMethodFutex, 0)) {
-    return mproc_posix::pthread_mutex_lock_shared(mem, timeout_ms);
+    return mproc_posix::pthread_mutex_lock_shared(mem, owner_of(mem), self_tid(), timeout_ms);
   }
   auto* m = reinterpret_cast<RobustMutex*>(mem);
   robust_list_head* head = self_head();
@@ -338,7 +348,7 @@ mproc_status mproc__mutex_lock(mproc__mutex* mem, int64_t timeout_ms) {
 
 mproc_status mproc__mutex_unlock(mproc__mutex* mem) {
   if (__builtin_expect(method_of(mem) != kMethodFutex, 0)) {
-    return mproc_posix::pthread_mutex_unlock_shared(mem);
+    return mproc_posix::pthread_mutex_unlock_shared(mem, owner_of(mem), self_tid());
   }
   auto* m = reinterpret_cast<RobustMutex*>(mem);
   const uint32_t tid = self_tid();
@@ -362,7 +372,9 @@ mproc_status mproc__mutex_unlock(mproc__mutex* mem) {
 }
 
 mproc_status mproc__mutex_consistent(mproc__mutex* mem) {
-  if (method_of(mem) != kMethodFutex) return mproc_posix::pthread_mutex_consistent_shared(mem);
+  if (method_of(mem) != kMethodFutex) {
+    return mproc_posix::pthread_mutex_consistent_shared(mem, owner_of(mem), self_tid());
+  }
   auto* m = reinterpret_cast<RobustMutex*>(mem);
   if ((m->word.load(std::memory_order_relaxed) & FUTEX_TID_MASK) != self_tid() ||
       m->state.load(std::memory_order_relaxed) != kInconsistent) {

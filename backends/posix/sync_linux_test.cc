@@ -159,8 +159,12 @@ TEST(PosixMutex, TheForcedFallbackIsAProcessSharedRobustPthreadMutex) {
   alignas(64) unsigned char mem[64] = {};
   ASSERT_EQ(mproc__mutex_init(nullptr, mem, false), MPROC_OK);
   auto* pm = reinterpret_cast<pthread_mutex_t*>(mem);
+  // Held through pthread, it is held for mproc__mutex_lock too, and the other way round.
   ASSERT_EQ(pthread_mutex_trylock(pm), 0);
   EXPECT_EQ(mproc__mutex_lock(mproc__mutex_open(nullptr, mem), 0), MPROC_E_TIMEOUT);
+  EXPECT_EQ(pthread_mutex_unlock(pm), 0);
+  ASSERT_EQ(mproc__mutex_lock(mproc__mutex_open(nullptr, mem), 0), MPROC_OK);
+  EXPECT_NE(pthread_mutex_trylock(pm), 0);  // EBUSY, or EDEADLK: this thread holds it
   EXPECT_EQ(mproc__mutex_unlock(mproc__mutex_open(nullptr, mem)), MPROC_OK);
   EXPECT_EQ(pthread_mutex_trylock(pm), 0);
   EXPECT_EQ(pthread_mutex_unlock(pm), 0);
